@@ -1,0 +1,287 @@
+/*
+ * k8s_min: a small Kubernetes API client.  Configuration as kubectl reads
+ * it (kubeconfig files, KUBECONFIG, in-cluster), HTTPS through http_min,
+ * discovery, get / create / server-side apply / delete / list, watch
+ * streams, pod logs, retries.
+ *
+ * Conventions:
+ * - Every call that can fail returns 0 on success (K8S_NOTFOUND where
+ *   written) and -1 on error, and fills the caller's k8s_err.  Nothing
+ *   here prints or exits.  Messages never hold a token, a password, a key
+ *   or a Secret's data.
+ * - cJSON trees: arguments are borrowed (never freed or kept); results
+ *   stored through a "cJSON **out" belong to the caller (cJSON_Delete).
+ *   out may be NULL when the caller does not want the answer.
+ * - Times are milliseconds of CLOCK_MONOTONIC (k8s_now_ms); a deadline of
+ *   0 means "none".  Retries stop at the deadline.
+ * - Loading the configuration allocates; the TLS and HTTP path does not
+ *   (the client context holds the buffers).  Decoded objects are cJSON.
+ */
+#ifndef K8S_MIN_H
+#define K8S_MIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cJSON.h"
+#include "bearssl.h"
+#include "http_min.h"
+
+/* Error categories.  k8s_exit_code() maps them to hookctl's exit codes. */
+enum {
+	K8S_OK = 0,
+	K8S_EAPI = 1,       /* the API server refused (Status): exit 1 */
+	K8S_ECONFIG = 2,    /* bad/missing kubeconfig, unsupported auth: exit 2 */
+	K8S_ECONNECT = 3,   /* DNS, TCP, proxy, TLS, 401/403 on auth: exit 3 */
+	K8S_ETIMEOUT = 4,   /* the deadline passed: exit 4 */
+	K8S_EPROTO = 5      /* the server broke HTTP or JSON: exit 1 */
+};
+
+/* Returned (instead of 0) by k8s_get and k8s_delete when the object does
+ * not exist; err is filled too (http 404, reason "NotFound"). */
+#define K8S_NOTFOUND 1
+
+typedef struct {
+	int cat;            /* K8S_E* */
+	int http;           /* HTTP status, 0 when no answer came */
+	char reason[48];    /* Status reason ("NotFound", "AlreadyExists",
+	                       "Conflict", "Forbidden", "Gone", ...) or "" */
+	char msg[512];      /* one line of words, never a secret */
+} k8s_err;
+
+/* 0 for K8S_OK, then 1, 2, 3, 4 as in DESIGN.md "Errors and exit codes". */
+int k8s_exit_code(const k8s_err *e);
+
+int64_t k8s_now_ms(void);
+
+/* ---- configuration ---- */
+
+/* What the command line says; every field may be NULL/0. */
+typedef struct {
+	const char *kubeconfig;  /* --kubeconfig: one file; else $KUBECONFIG
+	                            (colon list, merged: first file to set a
+	                            value wins), else ~/.kube/config, else
+	                            in-cluster when $KUBERNETES_SERVICE_HOST */
+	const char *context;     /* --kube-context; else current-context */
+	const char *namespace;   /* -n; else the context's, else "default" */
+	int insecure;            /* force insecure-skip-tls-verify */
+} k8s_opts;
+
+/*
+ * A loaded configuration.  Public fields are read-only for the caller;
+ * the rest is private to k8s_min.c.  Owns its memory: k8s_config_free.
+ */
+typedef struct {
+	char namespace[256];     /* the namespace to use (see k8s_opts) */
+	char context[256];       /* context name, or "in-cluster" */
+	char server[512];        /* the cluster's URL, for messages */
+	char warning[256];       /* non-empty: print it on every run (e.g.
+	                            insecure-skip-tls-verify is in force) */
+	int in_cluster;
+	/* private */
+	hm_target target;
+	hm_creds creds;
+	char host[256], port[8], tls_name[256], proxy_host[256], proxy_port[8];
+	char *proxy_auth;
+	int auth;                /* 0 none, 1 token, 2 token file, 3 basic,
+	                            4 exec, 5 client cert (with 0..4) */
+	char *token;             /* current bearer token */
+	char *token_file;
+	int64_t token_mtime, token_read_ms;
+	char *basic;             /* "Basic base64(user:pass)" */
+	cJSON *exec;             /* the user's exec stanza (copy) */
+	int64_t exec_expiry;     /* wall-clock seconds, 0: none */
+	char *exec_dir;          /* directory of the kubeconfig, for exec */
+} k8s_config;
+
+/* Loads the configuration.  0, or -1 with err (cat K8S_ECONFIG). */
+int k8s_config_load(k8s_config *cfg, const k8s_opts *o, k8s_err *err);
+
+/* Loads from kubeconfig text (one file, as read).  dir resolves relative
+ * file paths.  For tests and fuzzing; k8s_config_load uses it. */
+int k8s_config_parse(k8s_config *cfg, const char *buf, size_t len,
+    const char *dir, const k8s_opts *o, k8s_err *err);
+
+void k8s_config_free(k8s_config *cfg);
+
+/* ---- client ---- */
+
+/* Called after each HTTP exchange for -v: the verb, the path with its
+ * query (never a credential), the status (0: no answer) and the time. */
+typedef void k8s_log_fn(void *arg, const char *verb, const char *path,
+    int status, long ms);
+
+/* Discovery cache entry, private. */
+typedef struct k8s_gv k8s_gv;
+
+/*
+ * The client: caller-owned (about 50 KB: keep it static or on the heap,
+ * not on a small stack).  Zero it, then k8s_client_init.
+ */
+typedef struct {
+	k8s_config *cfg;         /* borrowed; must outlive the client */
+	hm_conn conn;            /* the keep-alive connection */
+	int64_t deadline;        /* for every call; 0: none (k8s_set_deadline) */
+	int request_ms;          /* one exchange, default 30000 */
+	int retries;             /* attempts for idempotent requests, default 5 */
+	k8s_log_fn *log;         /* may be NULL */
+	void *log_arg;
+	k8s_gv *gvs;             /* discovery cache, private */
+	char *body;              /* response buffer, private */
+	size_t body_cap;
+	uint32_t rng;            /* jitter, private */
+} k8s_client;
+
+/* Sets up the client with cfg.  Does not connect.  0 or -1. */
+int k8s_client_init(k8s_client *c, k8s_config *cfg, k8s_err *err);
+/* Closes the connection and frees the discovery cache; cfg is untouched. */
+void k8s_client_close(k8s_client *c);
+
+/* Sets the deadline for every later call (absolute k8s_now_ms() value;
+ * 0 for none).  Retries and waits stop there with K8S_ETIMEOUT. */
+void k8s_set_deadline(k8s_client *c, int64_t deadline);
+
+/* ---- discovery ---- */
+
+typedef struct {
+	char base[256];          /* "/api/v1" or "/apis/batch/v1" */
+	char plural[128];        /* "jobs" */
+	int namespaced;
+} k8s_res;
+
+/*
+ * Maps (apiVersion, kind) to its REST resource, through discovery of that
+ * group version (cached for the client's life; a kind not found refreshes
+ * the group version once, so CRDs created during the run are seen).
+ * Unknown kind: -1, cat K8S_EAPI, reason "NotFound".
+ */
+int k8s_resource(k8s_client *c, const char *api_version, const char *kind,
+    k8s_res *out, k8s_err *err);
+
+/*
+ * Builds the path of an object or collection into buf:
+ * base[/namespaces/NS]/plural[/NAME].  ns is ignored for cluster-scoped
+ * resources; name may be NULL.  0, or -1 if cap is too small.
+ */
+int k8s_path(const k8s_res *r, const char *ns, const char *name, char *buf,
+    size_t cap);
+
+/* ---- objects ---- */
+
+/*
+ * Reads one object.  *out: the object (caller frees).  Returns 0,
+ * K8S_NOTFOUND, or -1.
+ */
+int k8s_get(k8s_client *c, const char *api_version, const char *kind,
+    const char *ns, const char *name, cJSON **out, k8s_err *err);
+
+/*
+ * Creates obj (POST).  ns is used when the kind is namespaced and
+ * obj has no metadata.namespace.  If the answer is lost after the request
+ * was sent, the object is read back (never created twice): an existing
+ * object then counts as created.  AlreadyExists is an error (reason
+ * "AlreadyExists").  *out: the created object.
+ */
+int k8s_create(k8s_client *c, const cJSON *obj, const char *ns, cJSON **out,
+    k8s_err *err);
+
+/*
+ * Server-side apply: PATCH application/apply-patch+yaml with obj as JSON,
+ * fieldManager=hookctl, force=true when force.  Idempotent, so retried.
+ * *out: the object as the server has it after the apply.
+ */
+int k8s_apply(k8s_client *c, const cJSON *obj, const char *ns, int force,
+    cJSON **out, k8s_err *err);
+
+/*
+ * Deletes one object.  propagation: "Background", "Foreground", "Orphan"
+ * or NULL (the server's default).  Returns 0 when deletion was accepted,
+ * K8S_NOTFOUND when there was nothing to delete, -1 on error.
+ */
+int k8s_delete(k8s_client *c, const char *api_version, const char *kind,
+    const char *ns, const char *name, const char *propagation, k8s_err *err);
+
+/*
+ * Lists a collection (ns NULL or "" for all namespaces of a namespaced
+ * kind).  Selectors may be NULL.  *out: the List object, with "items"
+ * and "metadata.resourceVersion".
+ */
+int k8s_list(k8s_client *c, const char *api_version, const char *kind,
+    const char *ns, const char *label_sel, const char *field_sel,
+    cJSON **out, k8s_err *err);
+
+/*
+ * Any request: verb "GET", "POST", ... on path (with query), body of blen
+ * bytes with content type ctype (both may be NULL/0).  GET, PUT, DELETE
+ * and apply PATCH are retried; others are not.  *out: the decoded JSON
+ * answer of a 2xx.  Non-2xx: -1 with the Status in err.
+ */
+int k8s_request(k8s_client *c, const char *verb, const char *path,
+    const char *ctype, const char *body, size_t blen, cJSON **out,
+    k8s_err *err);
+
+/* ---- watch ---- */
+
+typedef struct {
+	char type[16];           /* "ADDED", "MODIFIED", "DELETED" */
+	cJSON *object;           /* caller frees */
+} k8s_event;
+
+/*
+ * A watch stream, caller-owned (it holds its own connection, about
+ * 40 KB).  Open, call k8s_watch_next until done, close.
+ */
+typedef struct {
+	k8s_client *c;           /* borrowed */
+	hm_conn conn;
+	hm_body body;
+	char path[1024];         /* collection path with selectors */
+	char rv[64];             /* last resourceVersion seen */
+	int open;
+	unsigned char line[1 << 16];  /* one event line (objects are bigger
+	                                 only if they carry big data) */
+	size_t llen;
+	cJSON *pending;          /* relisted items not yet yielded */
+} k8s_watch;
+
+/*
+ * Starts watching a collection, from resource_version (NULL or "": from
+ * now, after an initial list whose items are yielded first as ADDED; so
+ * the caller sees the current state and then every change).  name, when
+ * given, becomes fieldSelector metadata.name=NAME.
+ */
+int k8s_watch_open(k8s_client *c, k8s_watch *w, const char *api_version,
+    const char *kind, const char *ns, const char *name,
+    const char *label_sel, const char *resource_version, k8s_err *err);
+
+/*
+ * Waits for the next event until deadline (or the client's deadline, the
+ * sooner).  Returns 1 with *ev filled (the caller frees ev->object), 0
+ * when the deadline passed (err cat K8S_ETIMEOUT), -1 on error.  A stream
+ * cut or ended by the server is resumed from the last resourceVersion;
+ * BOOKMARK events only move that version; 410 Gone lists again and yields
+ * the items as ADDED before going on.
+ */
+int k8s_watch_next(k8s_watch *w, int64_t deadline, k8s_event *ev,
+    k8s_err *err);
+
+void k8s_watch_close(k8s_watch *w);
+
+/* ---- logs ---- */
+
+/*
+ * Reads a pod's log (container may be NULL for a single-container pod;
+ * tail_lines < 0 for all) into buf[0..cap).  A longer log keeps its last
+ * cap bytes and sets *truncated.  *len: bytes stored (not NUL-terminated).
+ */
+int k8s_logs(k8s_client *c, const char *ns, const char *pod,
+    const char *container, long tail_lines, char *buf, size_t cap,
+    size_t *len, int *truncated, k8s_err *err);
+
+/* ---- helpers ---- */
+
+/* Fills err from a Status object (reason, message, code) as one line:
+ * "REASON: MESSAGE".  status may be NULL (then only http is used). */
+void k8s_status_err(k8s_err *err, int http, const cJSON *status);
+
+#endif
