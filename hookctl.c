@@ -1,0 +1,550 @@
+/*
+ * hookctl: run Helm chart hooks, and the releases around them, from
+ * rendered manifests, without Helm.  See README.md and docs/.
+ *
+ * This file is the CLI: flags, reading the input files, printing, exit
+ * codes.  It is the only unit that prints or exits; the others return
+ * errors.  Exit codes (README.md "Exit codes"):
+ *	0 success, 1 failed in the cluster, 2 usage or invalid input (nothing
+ *	sent), 3 cannot connect or authenticate, 4 timed out.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cJSON.h"
+#include "hookctl.h"
+#include "yaml_min.h"
+
+#ifndef HOOKCTL_VERSION
+#define HOOKCTL_VERSION "dev"
+#endif
+#ifndef HOOKCTL_COMMIT
+#define HOOKCTL_COMMIT "unknown"
+#endif
+#ifndef HOOKCTL_DEPS
+#define HOOKCTL_DEPS "unknown"
+#endif
+#ifndef HOOKCTL_LINK
+#define HOOKCTL_LINK "unknown"
+#endif
+
+/* ============================== messages ============================== */
+
+static const char *argv0 = "hookctl";
+
+void
+hk_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", argv0);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (fmt[0] && fmt[strlen(fmt) - 1] == ':')
+		fprintf(stderr, " %s", strerror(errno));
+	fputc('\n', stderr);
+}
+
+void
+hk_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", argv0);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (fmt[0] && fmt[strlen(fmt) - 1] == ':')
+		fprintf(stderr, " %s", strerror(errno));
+	fputc('\n', stderr);
+	exit(code);
+}
+
+void *
+hk_alloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		hk_die(HK_EXIT_FAILED, "out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *
+hk_realloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		hk_die(HK_EXIT_FAILED, "out of memory (%zu bytes)", n);
+	return p;
+}
+
+char *
+hk_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(hk_alloc(n), s, n);
+}
+
+/* Flushes stdout and turns a failed write (full disk, closed pipe) into an error. */
+static int
+finish(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		hk_warn("<stdout>: write error");
+		return code ? code : HK_EXIT_FAILED;
+	}
+	return code;
+}
+
+/* ============================== input ============================== */
+
+static int
+has_manifest_suffix(const char *name)
+{
+	static const char *const suffixes[] = { ".yaml", ".yml", ".json" };
+	size_t n = strlen(name), i;
+
+	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		size_t m = strlen(suffixes[i]);
+		if (n > m && strcmp(name + n - m, suffixes[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+add_input(hk_inputs *in, const char *path, char *buf, size_t len)
+{
+	if (in->n == in->cap) {
+		in->cap = in->cap ? 2 * in->cap : 8;
+		in->v = hk_realloc(in->v, in->cap * sizeof in->v[0]);
+	}
+	in->v[in->n].path = hk_strdup(path);
+	in->v[in->n].buf = buf;
+	in->v[in->n].len = len;
+	in->n++;
+}
+
+/* Reads all of fd; refuses more than YM_MAX_INPUT bytes rather than cutting. */
+static char *
+read_all(FILE *f, const char *path, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0, r;
+	char *buf = hk_alloc(cap);
+
+	for (;;) {
+		if (n == cap) {
+			if (cap >= YM_MAX_INPUT)
+				hk_die(HK_EXIT_USAGE, "%s: larger than %zu bytes", path,
+				    (size_t)YM_MAX_INPUT);
+			cap *= 2;
+			buf = hk_realloc(buf, cap);
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f))
+		hk_die(HK_EXIT_USAGE, "%s: read error", path);
+	*len = n;
+	return buf;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void load_path(hk_inputs *in, const char *path, int depth, int top);
+
+/* A directory: its manifests in byte-wise path order, subdirectories included. */
+static void
+load_dir(hk_inputs *in, const char *path, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+
+	if (depth > 32)
+		hk_die(HK_EXIT_USAGE, "%s: directories nested too deep", path);
+	if ((d = opendir(path)) == NULL)
+		hk_die(HK_EXIT_USAGE, "%s:", path);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			names = hk_realloc(names, cap * sizeof *names);
+		}
+		names[n] = hk_alloc(strlen(path) + strlen(e->d_name) + 2);
+		sprintf(names[n], "%s%s%s", path,
+		    path[strlen(path) - 1] == '/' ? "" : "/", e->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_names);
+	for (i = 0; i < n; i++) {
+		load_path(in, names[i], depth + 1, 0);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void
+load_path(hk_inputs *in, const char *path, int depth, int top)
+{
+	struct stat st;
+	FILE *f;
+	char *buf;
+	size_t len;
+
+	if (strcmp(path, "-") == 0 && top) {
+		buf = read_all(stdin, "<stdin>", &len);
+		add_input(in, "<stdin>", buf, len);
+		return;
+	}
+	if (stat(path, &st) != 0)
+		hk_die(HK_EXIT_USAGE, "%s:", path);
+	if (S_ISDIR(st.st_mode)) {
+		load_dir(in, path, depth);
+		return;
+	}
+	if (!top && (!S_ISREG(st.st_mode) || !has_manifest_suffix(path)))
+		return;
+	if ((f = fopen(path, "rb")) == NULL)
+		hk_die(HK_EXIT_USAGE, "%s:", path);
+	buf = read_all(f, path, &len);
+	fclose(f);
+	add_input(in, path, buf, len);
+}
+
+/* see hookctl.h */
+void
+hk_load_inputs(hk_inputs *in, char **paths, size_t npaths)
+{
+	size_t i;
+
+	memset(in, 0, sizeof *in);
+	for (i = 0; i < npaths; i++)
+		load_path(in, paths[i], 0, 1);
+}
+
+void
+hk_free_inputs(hk_inputs *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->n; i++) {
+		free(in->v[i].path);
+		free(in->v[i].buf);
+	}
+	free(in->v);
+	memset(in, 0, sizeof *in);
+}
+
+/* ============================== flags ============================== */
+
+enum {
+	OPT_KUBECONFIG = 256, OPT_CONTEXT, OPT_TIMEOUT, OPT_DRY_RUN, OPT_NO_HOOKS,
+	OPT_WAIT, OPT_LOGS, OPT_SKIP_UNKNOWN, OPT_STRICT, OPT_HELP, OPT_VERSION,
+	OPT_INSECURE
+};
+
+static const struct option long_opts[] = {
+	{ "filename", required_argument, NULL, 'f' },
+	{ "namespace", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "kubeconfig", required_argument, NULL, OPT_KUBECONFIG },
+	{ "kube-context", required_argument, NULL, OPT_CONTEXT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "no-hooks", no_argument, NULL, OPT_NO_HOOKS },
+	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ "logs", no_argument, NULL, OPT_LOGS },
+	{ "skip-unknown-hooks", no_argument, NULL, OPT_SKIP_UNKNOWN },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "insecure-skip-tls-verify", no_argument, NULL, OPT_INSECURE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* see hookctl.h */
+int
+hk_parse_duration(const char *s, int64_t *ms)
+{
+	/* Go's time.ParseDuration units, as Helm's --timeout takes them. */
+	static const struct { const char *u; double ms; } units[] = {
+		{ "ns", 1e-6 }, { "us", 1e-3 }, { "\xc2\xb5s", 1e-3 }, { "ms", 1 },
+		{ "s", 1000 }, { "m", 60000 }, { "h", 3600000 }
+	};
+	double total = 0;
+	int neg = 0, any = 0;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (strcmp(s, "0") == 0) {
+		*ms = 0;
+		return 0;
+	}
+	while (*s) {
+		char *end;
+		double v;
+		size_t i, best = 0, bestlen = 0;
+
+		if (!((*s >= '0' && *s <= '9') || *s == '.'))
+			return -1;
+		v = strtod(s, &end);
+		if (end == s)
+			return -1;
+		s = end;
+		for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+			size_t l = strlen(units[i].u);
+			if (strncmp(s, units[i].u, l) == 0 && l > bestlen)
+				best = i, bestlen = l;
+		}
+		if (bestlen == 0)
+			return -1;
+		total += v * units[best].ms;
+		s += bestlen;
+		any = 1;
+	}
+	if (!any || total > 9.2e15)
+		return -1;
+	*ms = (int64_t)(neg ? -total : total);
+	return 0;
+}
+
+static const char *const commands_help =
+"usage: hookctl COMMAND [flags]\n"
+"\n"
+"Offline (no cluster):\n"
+"  plan OP -f PATH...     every phase of OP (install, upgrade, uninstall,\n"
+"                         rollback, test) in run order\n"
+"  lint -f PATH...        check manifests and hook annotations\n"
+"  json -f PATH...        YAML to JSON, one document per line\n"
+"  version                version, build and libraries\n"
+"\n"
+"In the cluster:\n"
+"  run EVENT -f PATH...   the hooks of one event only\n"
+"  install RELEASE -f PATH...\n"
+"  upgrade RELEASE -f PATH...\n"
+"  uninstall RELEASE -f PATH...\n"
+"  rollback RELEASE -f PATH...\n"
+"  test RELEASE -f PATH...\n"
+"\n"
+"Flags: -f/--filename PATH (file, directory, or - for stdin; repeatable),\n"
+"  -n/--namespace NS, --kubeconfig PATH, --kube-context NAME,\n"
+"  --timeout DURATION (Go syntax: 5m, 90s; default 5m, per hook wait),\n"
+"  --dry-run, --no-hooks, --wait, --logs, --skip-unknown-hooks, --strict,\n"
+"  -o text|json, -v (request log, never secrets), --help.\n"
+"\n"
+"Exit codes: 0 success, 1 failed in the cluster, 2 usage or invalid input\n"
+"(nothing sent), 3 cannot connect or authenticate, 4 timed out.\n";
+
+/* see hookctl.h */
+void
+hk_usage(const char *cmd_usage)
+{
+	if (cmd_usage)
+		fprintf(stderr, "usage: hookctl %s\n", cmd_usage);
+	else
+		fputs(commands_help, stderr);
+	exit(HK_EXIT_USAGE);
+}
+
+/*
+ * Parses the flags shared by every command; positional arguments are left
+ * in o->args.  Flags a command does not take are refused by the command.
+ */
+static void
+parse_flags(hk_opts *o, int argc, char **argv, const char *usage)
+{
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->timeout_ms = 5 * 60 * 1000;
+	o->output = "text";
+	o->usage = usage;
+	o->files = hk_alloc((size_t)argc * sizeof *o->files);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+f:n:o:vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->files[o->nfiles++] = optarg; break;
+		case 'n': o->ns = optarg; break;
+		case 'o':
+			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
+				hk_die(HK_EXIT_USAGE, "-o %s: expected text or json", optarg);
+			o->output = optarg;
+			break;
+		case 'v': o->verbose++; break;
+		case OPT_KUBECONFIG: o->kubeconfig = optarg; break;
+		case OPT_CONTEXT: o->context = optarg; break;
+		case OPT_TIMEOUT:
+			if (hk_parse_duration(optarg, &o->timeout_ms) != 0 || o->timeout_ms < 0)
+				hk_die(HK_EXIT_USAGE, "--timeout %s: expected a duration such as 5m, 90s or 1h30m", optarg);
+			break;
+		case OPT_DRY_RUN: o->dry_run = 1; break;
+		case OPT_NO_HOOKS: o->no_hooks = 1; break;
+		case OPT_WAIT: o->wait = 1; break;
+		case OPT_LOGS: o->logs = 1; break;
+		case OPT_SKIP_UNKNOWN: o->skip_unknown_hooks = 1; break;
+		case OPT_STRICT: o->strict = 1; break;
+		case OPT_INSECURE: o->insecure = 1; break;
+		case 'h':
+		case OPT_HELP:
+			fprintf(stdout, "usage: hookctl %s\n", usage);
+			exit(finish(0));
+		case '?':
+		default:
+			if (optopt)
+				hk_warn("unknown flag -%c", optopt);
+			else
+				hk_warn("unknown flag %s", argv[optind - 1]);
+			hk_usage(usage);
+		}
+	}
+	o->args = argv + optind;
+	o->nargs = (size_t)(argc - optind);
+}
+
+/* ============================== commands ============================== */
+
+static int
+cmd_version(hk_opts *o)
+{
+	if (strcmp(o->output, "json") == 0) {
+		printf("{\"version\":\"%s\",\"commit\":\"%s\",\"build\":\"%s\","
+		    "\"tls\":\"BearSSL\",\"libraries\":\"%s\",\"cjson\":\"%s\"}\n",
+		    HOOKCTL_VERSION, HOOKCTL_COMMIT, HOOKCTL_LINK, HOOKCTL_DEPS,
+		    cJSON_Version());
+	} else {
+		printf("hookctl %s (commit %s)\n", HOOKCTL_VERSION, HOOKCTL_COMMIT);
+		printf("build: %s\n", HOOKCTL_LINK);
+		printf("tls: BearSSL (TLS 1.2)\n");
+		printf("libraries: %s (cJSON runtime %s)\n", HOOKCTL_DEPS, cJSON_Version());
+	}
+	return 0;
+}
+
+/* see hookctl.h */
+void
+hk_print_yaml_error(const char *path, const ym_error *e)
+{
+	fprintf(stderr, "%s:%u:%u: %s\n", path, e->mark.line, e->mark.col, e->msg);
+}
+
+static int
+cmd_json(hk_opts *o)
+{
+	hk_inputs in;
+	size_t i;
+	int bad = 0;
+
+	if (o->nfiles == 0 || o->nargs != 0)
+		hk_usage(o->usage);
+	hk_load_inputs(&in, o->files, o->nfiles);
+	for (i = 0; i < in.n; i++) {
+		ym_parser p;
+		ym_doc doc;
+		int r;
+
+		ym_init(&p, in.v[i].buf, in.v[i].len);
+		while ((r = ym_next(&p, &doc)) == 1) {
+			char *s = cJSON_PrintUnformatted(doc.root);
+
+			if (s == NULL)
+				hk_die(HK_EXIT_FAILED, "out of memory");
+			fputs(s, stdout);
+			fputc('\n', stdout);
+			free(s);
+			ym_doc_free(&doc);
+		}
+		if (r < 0) {
+			hk_print_yaml_error(in.v[i].path, &p.err);
+			bad = 1;
+			break;
+		}
+	}
+	hk_free_inputs(&in);
+	return bad ? HK_EXIT_USAGE : 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(hk_opts *);
+	const char *usage;
+} commands[] = {
+	{ "plan", hk_cmd_plan, "plan install|upgrade|uninstall|rollback|test -f PATH... [-o text|json] [--skip-unknown-hooks]" },
+	{ "lint", hk_cmd_lint, "lint -f PATH... [--strict] [--skip-unknown-hooks]" },
+	{ "json", cmd_json, "json -f PATH..." },
+	{ "run", hk_cmd_run, "run EVENT -f PATH... [-n NS] [flags]" },
+	{ "install", hk_cmd_install, "install RELEASE -f PATH... [-n NS] [--wait] [--no-hooks] [--timeout D] [--dry-run] [flags]" },
+	{ "upgrade", hk_cmd_upgrade, "upgrade RELEASE -f PATH... [-n NS] [--wait] [--no-hooks] [--timeout D] [--dry-run] [flags]" },
+	{ "uninstall", hk_cmd_uninstall, "uninstall RELEASE -f PATH... [-n NS] [--no-hooks] [--timeout D] [--dry-run] [flags]" },
+	{ "rollback", hk_cmd_rollback, "rollback RELEASE -f PATH... [-n NS] [--no-hooks] [--timeout D] [--dry-run] [flags]" },
+	{ "test", hk_cmd_test, "test RELEASE -f PATH... [-n NS] [--logs] [--timeout D] [flags]" },
+	{ "version", cmd_version, "version [-o text|json]" },
+};
+
+int
+main(int argc, char **argv)
+{
+	hk_opts o;
+	size_t i;
+	const char *cmd;
+
+	if (argc < 2)
+		hk_usage(NULL);
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(commands_help, stdout);
+		return finish(0);
+	}
+	if (strcmp(cmd, "--version") == 0)
+		cmd = "version";
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(cmd, commands[i].name) != 0)
+			continue;
+		argv0 = "hookctl";
+		parse_flags(&o, argc - 1, argv + 1, commands[i].usage);
+		return finish(commands[i].fn(&o));
+	}
+	hk_warn("unknown command %s", cmd);
+	hk_usage(NULL);
+	return HK_EXIT_USAGE;
+}
+
+/* ====================== plan and lint (issue 4) ====================== */
+
+int
+hk_cmd_plan(hk_opts *o)
+{
+	(void)o;
+	hk_die(HK_EXIT_USAGE, "plan: not built yet (see README.md, status)");
+	return HK_EXIT_USAGE;
+}
+
+int
+hk_cmd_lint(hk_opts *o)
+{
+	(void)o;
+	hk_die(HK_EXIT_USAGE, "lint: not built yet (see README.md, status)");
+	return HK_EXIT_USAGE;
+}

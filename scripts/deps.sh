@@ -1,0 +1,102 @@
+#!/bin/sh
+# deps.sh: install what hookctl's build and tests need on Debian bookworm, and
+# build BearSSL and cJSON from Debian's source packages with musl-gcc into
+# $DEPS (default .deps). Idempotent: a second run checks and says so.
+#
+# usage: scripts/deps.sh [build|test]
+#   build  packages for the static binary and the sanitizer build (default)
+#   test   also the packages the test suite needs (oracles, control plane)
+set -eu
+
+what=${1:-build}
+DEPS=${DEPS:-.deps}
+stamp=$DEPS/stamp
+
+BUILD_PKGS="musl-tools dpkg-dev make clang libbearssl-dev libcjson-dev file"
+TEST_PKGS="libyaml-dev python3 python3-yaml openssl curl unzip rsync golang-go \
+etcd-server golang-github-modern-go-reflect2-dev procps psmisc util-linux \
+libclang-rt-14-dev hyperfine time"
+
+say() { printf 'deps: %s\n' "$*"; }
+die() { printf 'deps: %s\n' "$*" >&2; exit 1; }
+
+missing() {
+	m=
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+			m="$m $p"
+	done
+	printf '%s' "$m"
+}
+
+pkgs=$BUILD_PKGS
+[ "$what" = test ] && pkgs="$pkgs $TEST_PKGS"
+need=$(missing $pkgs)
+if [ -n "$need" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		die "missing Debian packages:$need; run as root: apt-get install$need"
+	fi
+	say "installing:$need"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+else
+	say "packages: all present"
+fi
+
+# A deb-src entry derived from the machine's own deb entries (no mirror named here).
+add_deb_src() {
+	if grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ ||
+	   grep -qs '^deb-src' /etc/apt/sources.list; then
+		return 0
+	fi
+	[ "$(id -u)" = 0 ] || die "no deb-src entry; as root, add one for your deb entry and run apt-get update"
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+			> /etc/apt/sources.list.d/hookctl-src.sources
+	elif [ -f /etc/apt/sources.list ]; then
+		grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' \
+			> /etc/apt/sources.list.d/hookctl-src.list
+	else
+		die "cannot find the machine's deb entry to derive a deb-src entry from"
+	fi
+	say "added a deb-src entry; apt-get update"
+	apt-get update -qq
+}
+
+src_version() { dpkg-query -W -f='${Version}' "$1"; }
+want="bearssl=$(src_version libbearssl-dev) cjson=$(src_version libcjson-dev)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
+   [ -f "$DEPS/lib/libbearssl.a" ] && [ -f "$DEPS/lib/libcjson.a" ]; then
+	say "musl builds of BearSSL and cJSON: cached in $DEPS ($want)"
+	exit 0
+fi
+
+add_deb_src
+rm -rf "$DEPS/src" "$DEPS/lib" "$DEPS/include"
+mkdir -p "$DEPS/src" "$DEPS/lib" "$DEPS/include"
+top=$(pwd)
+cd "$DEPS/src"
+say "fetching Debian sources of bearssl and cjson"
+apt-get source -qq bearssl cjson >/dev/null 2>&1 ||
+	die "apt-get source bearssl cjson failed (is there a deb-src entry? is dpkg-dev installed?)"
+bdir=$(ls -d bearssl-*/ | head -n 1)
+cdir=$(ls -d cjson-*/ | head -n 1)
+
+say "building BearSSL with musl-gcc"
+# BearSSL's own build: only the static library, with musl.
+make -C "$bdir" -s CC=musl-gcc LD=musl-gcc LDDLL=musl-gcc \
+	CFLAGS='-Os -fPIC -ffunction-sections -fdata-sections' \
+	DLL=no TOOLS=no TESTS=no lib >/dev/null 2>&1 ||
+	make -C "$bdir" -s CC=musl-gcc CFLAGS='-Os -ffunction-sections -fdata-sections' \
+		build/libbearssl.a >/dev/null
+cp "$bdir/build/libbearssl.a" ../lib/
+cp "$bdir"/inc/*.h ../include/
+
+say "building cJSON with musl-gcc"
+musl-gcc -Os -ffunction-sections -fdata-sections -c "$cdir/cJSON.c" -o cJSON.o
+ar rcs ../lib/libcjson.a cJSON.o
+cp "$cdir/cJSON.h" ../include/
+
+cd "$top"
+printf '%s\n' "$want" > "$stamp"
+say "done: $DEPS/lib/libbearssl.a $DEPS/lib/libcjson.a ($want)"
