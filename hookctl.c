@@ -306,12 +306,15 @@ hk_parse_duration(const char *s, int64_t *ms)
 		char *end;
 		double v;
 		size_t i, best = 0, bestlen = 0;
+		int dots = 0;
 
-		if (!((*s >= '0' && *s <= '9') || *s == '.'))
+		/* digits with at most one '.', as Go takes them: no sign, no exponent */
+		end = (char *)s;
+		while ((*end >= '0' && *end <= '9') || *end == '.')
+			dots += *end++ == '.';
+		if (end == s || dots > 1 || (end - s == 1 && *s == '.'))
 			return -1;
-		v = strtod(s, &end);
-		if (end == s)
-			return -1;
+		v = strtod(s, NULL);
 		s = end;
 		for (i = 0; i < sizeof units / sizeof units[0]; i++) {
 			size_t l = strlen(units[i].u);

@@ -59,8 +59,9 @@ void hk_free_inputs(hk_inputs *in);
 int hk_parse_duration(const char *s, int64_t *ms);
 
 /* Messages: "hookctl: ..." on stderr; a trailing ':' appends strerror(errno). */
-void hk_warn(const char *fmt, ...);
-void hk_die(int code, const char *fmt, ...);
+void hk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hk_die(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
 void hk_usage(const char *cmd_usage);   /* prints and exits 2 */
 void hk_print_yaml_error(const char *path, const ym_error *e);
 
