@@ -34,6 +34,7 @@ enum {
 
 typedef struct {
 	int cat;           /* HM_E* or HM_OK */
+	int fatal;         /* retrying cannot help (certificate refused) */
 	char msg[256];     /* words, never a secret */
 } hm_err;
 
@@ -60,23 +61,19 @@ typedef struct {
 	int connect_ms;          /* connect timeout; 0: 10 s */
 } hm_target;
 
-/* The X.509 wrapper that adds the IP-SAN and expiry-wording checks. */
+/* The X.509 wrapper that adds the IP-SAN check and the insecure mode. */
 typedef struct {
 	const br_x509_class *vtable;
 	br_x509_minimal_context minimal;
 	const unsigned char *ip;     /* expected IP SAN, or NULL */
 	size_t ip_len;
-	int ip_found;                /* an IP SAN matched */
 	int insecure;
-	int leaf;                    /* parsing the first certificate */
-	br_x509_decoder_context dec; /* SAN scan of the leaf */
-	unsigned char san_state;     /* private to http_min.c */
-	unsigned char leafbuf[4096]; /* start of the leaf, for the SAN scan */
-	size_t leaflen;
-	int leaf_too_big;
-	br_x509_pkey pkey;           /* insecure mode: leaf key */
-	unsigned char pkbuf[600];
-	int verify_err;              /* BR_ERR_X509_* seen, for the message */
+	unsigned ncert;              /* certificates seen in this chain */
+	unsigned char leaf[8192];    /* the server's certificate (DER) */
+	size_t leaf_len;
+	int leaf_big;                /* larger than leaf[] */
+	br_x509_decoder_context dec; /* insecure mode: the leaf's key */
+	int ip_mismatch;             /* the chain was fine, the IP was not */
 } hm_x509;
 
 /* One connection, caller-owned (about 40 KB).  Zero it, then hm_open. */
@@ -86,7 +83,8 @@ typedef struct {
 	br_ssl_client_context sc;
 	hm_x509 xc;
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
-	unsigned char rbuf[4096];    /* read-ahead for HTTP parsing */
+	unsigned char rbuf[HM_MAX_HEAD]; /* read-ahead for HTTP parsing */
+	br_sslio_context io;
 	size_t rpos, rlen;
 	int64_t deadline;            /* of the current operation */
 	int reusable;                /* keep-alive is allowed after the body */

@@ -75,13 +75,15 @@ typedef struct {
 	char namespace[256];     /* the namespace to use (see k8s_opts) */
 	char context[256];       /* context name, or "in-cluster" */
 	char server[512];        /* the cluster's URL, for messages */
-	char warning[256];       /* non-empty: print it on every run (e.g.
+	char warning[768];       /* non-empty: print it on every run (e.g.
 	                            insecure-skip-tls-verify is in force) */
 	int in_cluster;
 	/* private */
 	hm_target target;
 	hm_creds creds;
 	char host[256], port[8], tls_name[256], proxy_host[256], proxy_port[8];
+	char prefix[256];        /* path of the server URL ("" or "/k8s/x") */
+	unsigned char ip[16];
 	char *proxy_auth;
 	int auth;                /* 0 none, 1 token, 2 token file, 3 basic,
 	                            4 exec, 5 client cert (with 0..4) */
@@ -238,9 +240,10 @@ typedef struct {
 	char path[1024];         /* collection path with selectors */
 	char rv[64];             /* last resourceVersion seen */
 	int open;
-	unsigned char line[1 << 16];  /* one event line (objects are bigger
-	                                 only if they carry big data) */
-	size_t llen;
+	char *line;              /* one event line, grown up to 64 MB */
+	size_t llen, lcap;
+	int64_t retry_at;        /* next reconnection attempt */
+	unsigned cuts;           /* reconnections in a row */
 	cJSON *pending;          /* relisted items not yet yielded */
 } k8s_watch;
 
