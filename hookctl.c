@@ -387,7 +387,7 @@ parse_flags(hk_opts *o, int argc, char **argv, const char *usage)
 	o->files = hk_alloc((size_t)argc * sizeof *o->files);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+f:n:o:vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:n:o:vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->files[o->nfiles++] = optarg; break;
 		case 'n': o->ns = optarg; break;
@@ -512,6 +512,7 @@ main(int argc, char **argv)
 	hk_opts o;
 	size_t i;
 	const char *cmd;
+	int code;
 
 	if (argc < 2)
 		hk_usage(NULL);
@@ -527,7 +528,9 @@ main(int argc, char **argv)
 			continue;
 		argv0 = "hookctl";
 		parse_flags(&o, argc - 1, argv + 1, commands[i].usage);
-		return finish(commands[i].fn(&o));
+		code = commands[i].fn(&o);
+		free(o.files);
+		return finish(code);
 	}
 	hk_warn("unknown command %s", cmd);
 	hk_usage(NULL);
@@ -536,18 +539,183 @@ main(int argc, char **argv)
 
 /* ====================== plan and lint (issue 4) ====================== */
 
+#include "plan.h"
+
+/* "file:line:col: severity: [source: ]message", as lint and plan print them. */
+static void
+print_diag(FILE *f, const pl_diag *d)
+{
+	const char *sev = d->severity == PL_ERROR ? "error" : "warning";
+
+	if (d->file[0] == '\0')
+		fprintf(f, "hookctl: %s: %s\n", sev, d->msg);
+	else if (d->line)
+		fprintf(f, "%s:%u:%u: %s: %s%s%s\n", d->file, d->line, d->col, sev,
+		    d->source ? d->source : "", d->source ? ": " : "", d->msg);
+	else
+		fprintf(f, "%s: %s: %s%s%s\n", d->file, sev,
+		    d->source ? d->source : "", d->source ? ": " : "", d->msg);
+}
+
+/* Loads -f inputs and builds the plan; the inputs are freed before return. */
+static int
+build_plan(hk_opts *o, pl_plan *p, int op)
+{
+	hk_inputs in;
+	pl_input *v;
+	pl_config cfg;
+	size_t i;
+	int r;
+
+	hk_load_inputs(&in, o->files, o->nfiles);
+	v = hk_alloc(in.n * sizeof *v);
+	for (i = 0; i < in.n; i++) {
+		v[i].path = in.v[i].path;
+		v[i].buf = in.v[i].buf;
+		v[i].len = in.v[i].len;
+	}
+	memset(&cfg, 0, sizeof cfg);
+	cfg.op = op;
+	cfg.flags = o->skip_unknown_hooks ? PL_SKIP_UNKNOWN_HOOKS : 0;
+	r = pl_build(p, v, in.n, &cfg);
+	free(v);
+	hk_free_inputs(&in);
+	return r;
+}
+
+static void
+refuse_cluster_flags(hk_opts *o)
+{
+	if (o->ns || o->kubeconfig || o->context || o->dry_run || o->no_hooks ||
+	    o->wait || o->logs || o->insecure) {
+		hk_warn("%s: offline, takes no cluster flags", o->usage);
+		hk_usage(o->usage);
+	}
+}
+
+static void
+print_list(const pl_list *l, const char *none)
+{
+	size_t i;
+
+	if (l->n == 0)
+		fputs(none, stdout);
+	for (i = 0; i < l->n; i++)
+		printf("%s%s", i ? "," : "", l->v[i][0] ? l->v[i] : "\"\"");
+}
+
+static void
+print_plan_text(const pl_plan *p)
+{
+	size_t i, j;
+
+	printf("plan %s: %zu hook%s, %zu resource%s\n", pl_op_name(p->cfg.op), p->nhooks,
+	    p->nhooks == 1 ? "" : "s", p->nresources, p->nresources == 1 ? "" : "s");
+	for (i = 0; i < p->nphases; i++) {
+		const pl_phase *ph = &p->phases[i];
+		int res = ph->event == PL_EV_RESOURCES, un = p->cfg.op == PL_OP_UNINSTALL;
+		int ww = 1, nw = 1;
+
+		printf("\n%d. %s: ", (int)i + 1, ph->name);
+		if (ph->nsteps == 0)
+			printf("nothing\n");
+		else if (res)
+			printf("%zu to %s, in %s\n", ph->nsteps, un ? "delete" : "apply",
+			    un ? "UninstallOrder" : "InstallOrder");
+		else
+			printf("%zu hook%s, in run order\n", ph->nsteps, ph->nsteps == 1 ? "" : "s");
+		for (j = 0; j < ph->nsteps; j++) {
+			const pl_object *s = ph->steps[j];
+			int w = snprintf(NULL, 0, "%lld", (long long)s->weight);
+			int n = snprintf(NULL, 0, "%s/%s%s%s", s->kind, s->name,
+			    s->ns ? " -n " : "", s->ns ? s->ns : "");
+
+			if (w > ww)
+				ww = w;
+			if (n > nw)
+				nw = n;
+		}
+		for (j = 0; j < ph->nsteps; j++) {
+			const pl_object *s = ph->steps[j];
+			char id[1024];
+
+			snprintf(id, sizeof id, "%s/%s%s%s", s->kind[0] ? s->kind : "(no kind)",
+			    s->name, s->ns ? " -n " : "", s->ns ? s->ns : "");
+			if (res) {
+				const char *act = !un ? "" : s->policy == PL_POLICY_KEEP ? "keep    " :
+				    s->policy == PL_POLICY_OTHER ? "leave   " : "delete  ";
+				printf("   %s%-*s  %s\n", act, nw, id, s->source);
+				continue;
+			}
+			printf("   %*lld  %-*s  %s\n", ww, (long long)s->weight, nw, id, s->source);
+			printf("   %*s  delete: ", ww, "");
+			print_list(&s->delete_effective, "never (CRD hook)");
+			printf("; wait: %s", s->wait == PL_WAIT_COMPLETE ? "Job complete" :
+			    s->wait == PL_WAIT_SUCCEEDED ? "Pod succeeded" : "none");
+			if (s->log_policies.n) {
+				printf("; logs: ");
+				print_list(&s->log_policies, "");
+			}
+			putchar('\n');
+		}
+	}
+}
+
 int
 hk_cmd_plan(hk_opts *o)
 {
-	(void)o;
-	hk_die(HK_EXIT_USAGE, "plan: not built yet (see README.md, status)");
-	return HK_EXIT_USAGE;
+	pl_plan p;
+	size_t i;
+	int op, r;
+
+	if (o->nargs != 1 || o->nfiles == 0)
+		hk_usage(o->usage);
+	refuse_cluster_flags(o);
+	if ((op = pl_op_parse(o->args[0])) < 0) {
+		hk_warn("plan %s: expected install, upgrade, uninstall, rollback or test",
+		    o->args[0]);
+		hk_usage(o->usage);
+	}
+	r = build_plan(o, &p, op);
+	fflush(stdout);
+	for (i = 0; i < p.ndiags; i++)
+		print_diag(stderr, &p.diags[i]);
+	if (r != 0) {
+		fprintf(stderr, "hookctl: plan: %zu error%s, nothing planned\n", p.nerrors,
+		    p.nerrors == 1 ? "" : "s");
+		pl_free(&p);
+		return HK_EXIT_USAGE;
+	}
+	if (strcmp(o->output, "json") == 0) {
+		cJSON *j = pl_to_json(&p);
+		char *s = j ? cJSON_Print(j) : NULL;
+
+		if (s == NULL)
+			hk_die(HK_EXIT_FAILED, "out of memory");
+		puts(s);
+		free(s);
+		cJSON_Delete(j);
+	} else {
+		print_plan_text(&p);
+	}
+	pl_free(&p);
+	return 0;
 }
 
 int
 hk_cmd_lint(hk_opts *o)
 {
-	(void)o;
-	hk_die(HK_EXIT_USAGE, "lint: not built yet (see README.md, status)");
-	return HK_EXIT_USAGE;
+	pl_plan p;
+	size_t i;
+	int code;
+
+	if (o->nargs != 0 || o->nfiles == 0)
+		hk_usage(o->usage);
+	refuse_cluster_flags(o);
+	build_plan(o, &p, PL_OP_INSTALL);
+	for (i = 0; i < p.ndiags; i++)
+		print_diag(stdout, &p.diags[i]);
+	code = p.nerrors ? HK_EXIT_USAGE : (p.nwarnings && o->strict) ? 1 : 0;
+	pl_free(&p);
+	return code;
 }

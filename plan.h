@@ -147,9 +147,8 @@ typedef struct {
 	size_t nerrors, nwarnings;
 	int oom;                  /* an allocation failed; the plan is incomplete */
 	/* builder state, private to plan.c */
-	const char *cur_file;
-	char *cur_source;
-	size_t cur_input, ndocs_seen;
+	const char *cur_buf;      /* the input being read by pl_build, or NULL */
+	size_t cur_len;
 } pl_plan;
 
 /*

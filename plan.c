@@ -1,0 +1,1315 @@
+/*
+ * plan.c: the hook planner (see plan.h, docs/planner.md).
+ *
+ * Helm 4's rules, from helm/helm pkg/release/v1/util/manifest_sorter.go,
+ * kind_sorter.go and pkg/action/hooks.go (../shared/spec/helm-hooks.md):
+ *  - documents of one template path stay together; paths sort byte-wise;
+ *    a path whose base name starts with '_' is a partial and is skipped;
+ *  - a document whose annotations have the key helm.sh/hook is a hook: the
+ *    value split on ',', each token TrimSpace'd and ToLower'd, one of nine
+ *    events or test-success; any unknown or empty token drops the document;
+ *  - hooks and resources are each stable-sorted by InstallOrder kind index;
+ *  - the hooks of one phase are then stable-sorted by (weight, name).
+ *
+ * Memory: without PL_KEEP_BODIES only the head fields of each document are
+ * copied out, so the caller can free each tree as soon as pl_add returns.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+/* Helm 4 pkg/release/v1/util/kind_sorter.go */
+static const char *const install_order[] = {
+	"PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange",
+	"PodSecurityPolicy", "PodDisruptionBudget", "ServiceAccount", "Secret",
+	"SecretList", "ConfigMap", "StorageClass", "PersistentVolume",
+	"PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
+	"ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role",
+	"RoleList", "RoleBinding", "RoleBindingList", "Service", "DaemonSet", "Pod",
+	"ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler",
+	"StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
+	"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"
+};
+
+static const char *const uninstall_order[] = {
+	"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService",
+	"Ingress", "IngressClass", "Service", "CronJob", "Job", "StatefulSet",
+	"HorizontalPodAutoscaler", "Deployment", "ReplicaSet", "ReplicationController",
+	"Pod", "DaemonSet", "RoleBindingList", "RoleBinding", "RoleList", "Role",
+	"ClusterRoleBindingList", "ClusterRoleBinding", "ClusterRoleList", "ClusterRole",
+	"CustomResourceDefinition", "PersistentVolumeClaim", "PersistentVolume",
+	"StorageClass", "ConfigMap", "SecretList", "Secret", "ServiceAccount",
+	"PodDisruptionBudget", "PodSecurityPolicy", "LimitRange", "ResourceQuota",
+	"NetworkPolicy", "Namespace", "PriorityClass"
+};
+
+#define NKINDS (sizeof install_order / sizeof install_order[0])
+
+static const char *const event_names[PL_NEVENTS] = {
+	"pre-install", "post-install", "pre-delete", "post-delete", "pre-upgrade",
+	"post-upgrade", "pre-rollback", "post-rollback", "test"
+};
+
+static const char *const op_names[PL_NOPS] = {
+	"install", "upgrade", "uninstall", "rollback", "test", "run"
+};
+
+static const char *const known_delete[] = {
+	"before-hook-creation", "hook-succeeded", "hook-failed"
+};
+static const char *const known_log[] = { "hook-succeeded", "hook-failed" };
+
+/* ============================== lookups ============================== */
+
+/* see plan.h */
+int
+pl_kind_index(const char *kind, int uninstall)
+{
+	const char *const *order = uninstall ? uninstall_order : install_order;
+	size_t i;
+
+	for (i = 0; i < NKINDS; i++)
+		if (strcmp(kind, order[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* see plan.h */
+int
+pl_kind_cmp(const char *a, const char *b, int uninstall)
+{
+	int ia = pl_kind_index(a, uninstall), ib = pl_kind_index(b, uninstall);
+
+	if (ia >= 0 && ib >= 0)
+		return ia - ib;
+	if (ia >= 0)
+		return -1;
+	if (ib >= 0)
+		return 1;
+	return strcmp(a, b);
+}
+
+/* see plan.h */
+int
+pl_op_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < PL_OP_RUN; i++)
+		if (strcmp(s, op_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* see plan.h */
+const char *
+pl_op_name(int op)
+{
+	return op >= 0 && op < PL_NOPS ? op_names[op] : "?";
+}
+
+/* see plan.h */
+int
+pl_event_parse(const char *token)
+{
+	int i;
+
+	for (i = 0; i < PL_NEVENTS; i++)
+		if (strcmp(token, event_names[i]) == 0)
+			return i;
+	if (strcmp(token, "test-success") == 0)
+		return PL_EV_TEST;
+	return -1;
+}
+
+/* see plan.h */
+const char *
+pl_event_name(int ev)
+{
+	if (ev == PL_EV_RESOURCES)
+		return "resources";
+	return ev >= 0 && ev < PL_NEVENTS ? event_names[ev] : "?";
+}
+
+/* see plan.h */
+const char *
+pl_wait_name(int wait)
+{
+	switch (wait) {
+	case PL_WAIT_COMPLETE: return "complete";
+	case PL_WAIT_SUCCEEDED: return "succeeded";
+	default: return "none";
+	}
+}
+
+/* see plan.h */
+int
+pl_list_has(const pl_list *l, const char *token)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], token) == 0)
+			return 1;
+	return 0;
+}
+
+/* see plan.h: Go strconv.Atoi with a 64-bit int (ParseInt(s, 10, 0)). */
+int
+pl_atoi(const char *s, int64_t *out)
+{
+	uint64_t v = 0, lim;
+	int neg = 0;
+
+	*out = 0;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	if (*s == '\0')
+		return -1;
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; *s; s++) {
+		unsigned d;
+
+		if (*s < '0' || *s > '9')
+			return -1;
+		d = (unsigned)(*s - '0');
+		if (v > (lim - d) / 10) {
+			/* Go reports a range error only once the syntax is known good. */
+			for (s++; *s; s++)
+				if (*s < '0' || *s > '9')
+					return -1;
+			return -2;
+		}
+		v = v * 10 + d;
+	}
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+}
+
+/* ============================== memory ============================== */
+
+static void *
+pmalloc(pl_plan *p, size_t n)
+{
+	void *m = malloc(n ? n : 1);
+
+	if (m == NULL)
+		p->oom = 1;
+	return m;
+}
+
+static char *
+pstrndup(pl_plan *p, const char *s, size_t n)
+{
+	char *d = pmalloc(p, n + 1);
+
+	if (d == NULL)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+static char *
+pstrdup(pl_plan *p, const char *s)
+{
+	return s ? pstrndup(p, s, strlen(s)) : NULL;
+}
+
+static void
+list_free(pl_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static int
+list_add(pl_plan *p, pl_list *l, const char *s, size_t n)
+{
+	char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+	char *d;
+
+	if (v == NULL) {
+		p->oom = 1;
+		return -1;
+	}
+	l->v = v;
+	if ((d = pstrndup(p, s, n)) == NULL)
+		return -1;
+	l->v[l->n++] = d;
+	return 0;
+}
+
+/* ============================== diagnostics ============================== */
+
+static void vdiag(pl_plan *, int, const char *, const char *, unsigned, unsigned,
+    const char *, va_list) __attribute__((format(printf, 7, 0)));
+static void diag(pl_plan *, int, const char *, const char *, unsigned, unsigned,
+    const char *, ...) __attribute__((format(printf, 7, 8)));
+
+static void
+vdiag(pl_plan *p, int sev, const char *file, const char *source, unsigned line,
+    unsigned col, const char *fmt, va_list ap)
+{
+	pl_diag *d;
+	char buf[512];
+
+	if (p->ndiags == p->capdiags) {
+		size_t cap = p->capdiags ? 2 * p->capdiags : 16;
+		pl_diag *v = realloc(p->diags, cap * sizeof *v);
+
+		if (v == NULL) {
+			p->oom = 1;
+			return;
+		}
+		p->diags = v;
+		p->capdiags = cap;
+	}
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	d = &p->diags[p->ndiags];
+	memset(d, 0, sizeof *d);
+	d->file = pstrdup(p, file ? file : "");
+	d->source = source && file && strcmp(source, file) != 0 ? pstrdup(p, source) : NULL;
+	d->msg = pstrdup(p, buf);
+	d->line = line;
+	d->col = col;
+	d->severity = sev;
+	if (d->file == NULL || d->msg == NULL) {
+		free(d->file);
+		free(d->source);
+		free(d->msg);
+		return;
+	}
+	p->ndiags++;
+	if (sev == PL_ERROR)
+		p->nerrors++;
+	else
+		p->nwarnings++;
+}
+
+static void
+diag(pl_plan *p, int sev, const char *file, const char *source, unsigned line,
+    unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(p, sev, file, source, line, col, fmt, ap);
+	va_end(ap);
+}
+
+/* ============================== one document ============================== */
+
+/* What pl_add knows about the document being added. */
+typedef struct {
+	pl_plan *p;
+	const ym_marks *marks;
+	const char *file, *source;
+	unsigned line, col;     /* of the document */
+} doc_ctx;
+
+/* The place of node (its value), else the document's. */
+static void
+where(const doc_ctx *c, const cJSON *node, int key, unsigned *line, unsigned *col)
+{
+	ym_mark m;
+
+	*line = c->line;
+	*col = c->col;
+	if (c->marks == NULL || node == NULL)
+		return;
+	if ((key ? ym_where_key(c->marks, node, &m) : ym_where(c->marks, node, &m)) == 0) {
+		*line = m.line;
+		*col = m.col;
+	}
+}
+
+static void ddiag(const doc_ctx *, int, const cJSON *, int, unsigned, const char *, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void
+ddiag(const doc_ctx *c, int sev, const cJSON *node, int key, unsigned coladd,
+    const char *fmt, ...)
+{
+	va_list ap;
+	unsigned line, col;
+
+	where(c, node, key, &line, &col);
+	va_start(ap, fmt);
+	vdiag(c->p, sev, c->file, c->source, line, col + coladd, fmt, ap);
+	va_end(ap);
+}
+
+/* Go strings.TrimSpace over ASCII white space plus U+0085 and U+00A0. */
+static void
+trim(const char **s, size_t *n)
+{
+	const unsigned char *b = (const unsigned char *)*s;
+	size_t i = 0, e = *n;
+
+	for (;;) {
+		if (i < e && (b[i] == ' ' || (b[i] >= '\t' && b[i] <= '\r')))
+			i++;
+		else if (i + 1 < e && b[i] == 0xc2 && (b[i + 1] == 0x85 || b[i + 1] == 0xa0))
+			i += 2;
+		else
+			break;
+	}
+	for (;;) {
+		if (e > i && (b[e - 1] == ' ' || (b[e - 1] >= '\t' && b[e - 1] <= '\r')))
+			e--;
+		else if (e >= i + 2 && b[e - 2] == 0xc2 && (b[e - 1] == 0x85 || b[e - 1] == 0xa0))
+			e -= 2;
+		else
+			break;
+	}
+	*s = (const char *)b + i;
+	*n = e - i;
+}
+
+/* ASCII lower-case copy into buf (tokens that matter are ASCII). */
+static const char *
+lower(char *buf, size_t cap, const char *s, size_t n)
+{
+	size_t i;
+
+	if (n >= cap)
+		n = cap - 1;
+	for (i = 0; i < n; i++)
+		buf[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * An annotation value as Helm's map[string]string sees it: sigs.k8s.io/yaml
+ * turns unquoted scalars into their string form.  Returns a malloc'd string,
+ * or NULL (with *bad set) for a mapping or a sequence.
+ */
+static char *
+annotation_text(pl_plan *p, const cJSON *v, int *nonstring, int *bad)
+{
+	char buf[64];
+
+	*nonstring = 0;
+	*bad = 0;
+	if (cJSON_IsString(v))
+		return pstrdup(p, v->valuestring);
+	*nonstring = 1;
+	if (cJSON_IsRaw(v))
+		return pstrdup(p, v->valuestring);
+	if (cJSON_IsNull(v))
+		return pstrdup(p, "");
+	if (cJSON_IsBool(v))
+		return pstrdup(p, cJSON_IsTrue(v) ? "true" : "false");
+	if (cJSON_IsNumber(v)) {
+		double d = v->valuedouble;
+		int prec;
+
+		if (d == (double)(int64_t)d && d > -9.2e18 && d < 9.2e18) {
+			snprintf(buf, sizeof buf, "%lld", (long long)(int64_t)d);
+		} else {
+			for (prec = 15; prec <= 17; prec++) {
+				snprintf(buf, sizeof buf, "%.*g", prec, d);
+				if (strtod(buf, NULL) == d)
+					break;
+			}
+		}
+		return pstrdup(p, buf);
+	}
+	*bad = 1;
+	return NULL;
+}
+
+/*
+ * The column of token [off, off+n) of a scalar's value, when the scalar is
+ * written on one line as its plain or quoted text; else 0 (use the value's).
+ */
+static unsigned
+token_col(const doc_ctx *c, const cJSON *node, const char *value, size_t off)
+{
+	const pl_plan *p = c->p;
+	ym_mark m;
+	size_t vl = strlen(value), at;
+
+	if (p->cur_buf == NULL || c->marks == NULL || ym_where(c->marks, node, &m) != 0)
+		return 0;
+	at = m.offset;
+	if (at < p->cur_len && (p->cur_buf[at] == '"' || p->cur_buf[at] == '\''))
+		at++;
+	if (at + vl > p->cur_len || memcmp(p->cur_buf + at, value, vl) != 0)
+		return 0;
+	return (unsigned)(at - m.offset + off);
+}
+
+/* Splits a policy annotation like Helm's operateAnnotationValues. */
+static void
+parse_list(const doc_ctx *c, pl_list *l, const char *value)
+{
+	const char *s = value;
+
+	l->present = 1;
+	for (;;) {
+		const char *e = strchr(s, ',');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		const char *t = s;
+		char low[128];
+
+		trim(&t, &n);
+		if (n < sizeof low) {
+			lower(low, sizeof low, t, n);
+			list_add(c->p, l, low, n);
+		} else {
+			list_add(c->p, l, t, n);   /* too long to be a known value anyway */
+		}
+		if (e == NULL)
+			break;
+		s = e + 1;
+	}
+}
+
+static int
+known(const char *s, const char *const *set, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s, set[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static const cJSON *
+member(const cJSON *obj, const char *key)
+{
+	return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+}
+
+/* A string field of the head: "" when absent or null; -1 if another type. */
+static int
+head_string(const doc_ctx *c, const cJSON *obj, const char *key, const char *what,
+    const char **out)
+{
+	const cJSON *v = member(obj, key);
+
+	*out = "";
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v)) {
+		ddiag(c, PL_ERROR, v, 0, 0, "%s: expected a string", what);
+		return -1;
+	}
+	*out = v->valuestring;
+	return 0;
+}
+
+static void
+object_free(pl_object *o)
+{
+	free((char *)o->api_version);
+	free((char *)o->kind);
+	free((char *)o->name);
+	free((char *)o->ns);
+	free((char *)o->source);
+	free((char *)o->file);
+	free(o->events);
+	list_free(&o->delete_policies);
+	list_free(&o->delete_effective);
+	list_free(&o->log_policies);
+	cJSON_Delete(o->body);
+	memset(o, 0, sizeof *o);
+}
+
+static const char *
+basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* Lint: hooks whose wait cannot end well, or is not what a reader expects. */
+static void
+lint_wait(const doc_ctx *c, const cJSON *root, const pl_object *o)
+{
+	const cJSON *spec = member(root, "spec"), *v;
+
+	if (o->wait == PL_WAIT_SUCCEEDED) {
+		v = member(spec, "restartPolicy");
+		if (v == NULL || (cJSON_IsString(v) && strcmp(v->valuestring, "Always") == 0))
+			ddiag(c, PL_WARNING, v ? v : root, 0, 0,
+			    "Pod hook %s has restartPolicy Always%s: it never reaches phase "
+			    "Succeeded, so the wait ends only at --timeout (use Never or OnFailure)",
+			    o->name, v ? "" : " (the default)");
+	} else if (o->wait == PL_WAIT_COMPLETE) {
+		v = member(spec, "suspend");
+		if (cJSON_IsTrue(v))
+			ddiag(c, PL_WARNING, v, 0, 0,
+			    "Job hook %s is suspended: it never completes, so the wait ends "
+			    "only at --timeout", o->name);
+		v = member(spec, "ttlSecondsAfterFinished");
+		if (cJSON_IsNumber(v) && v->valuedouble == 0)
+			ddiag(c, PL_WARNING, v, 0, 0,
+			    "Job hook %s has ttlSecondsAfterFinished 0: it can be deleted before "
+			    "its completion is seen (Helm 4 then waits until --timeout)", o->name);
+		v = member(member(member(spec, "template"), "spec"), "restartPolicy");
+		if (cJSON_IsString(v) && strcmp(v->valuestring, "Always") == 0)
+			ddiag(c, PL_WARNING, v, 0, 0,
+			    "Job hook %s has a pod template with restartPolicy Always, which the "
+			    "API server refuses for a Job", o->name);
+	} else {
+		static const char *const workloads[] = {
+			"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
+			"ReplicationController", "CronJob"
+		};
+		if (known(o->kind, workloads, sizeof workloads / sizeof workloads[0]))
+			ddiag(c, PL_WARNING, member(root, "kind"), 0, 0,
+			    "%s hook %s is not waited for: Helm counts any kind but Job and Pod "
+			    "ready as soon as it is created", o->kind, o->name);
+	}
+}
+
+/* Parses helm.sh/hook into o->events; -1 if the document is to be dropped. */
+static int
+parse_events(const doc_ctx *c, const cJSON *node, const char *value, pl_object *o)
+{
+	const char *s = value;
+	int drop = 0;
+	int sev = (c->p->cfg.flags & PL_SKIP_UNKNOWN_HOOKS) ? PL_WARNING : PL_ERROR;
+
+	for (;;) {
+		const char *e = strchr(s, ',');
+		size_t n = e ? (size_t)(e - s) : strlen(s), off;
+		const char *t = s;
+		char low[64];
+		int ev = -1;
+
+		trim(&t, &n);
+		off = (size_t)(t - value);
+		if (n < sizeof low)
+			ev = pl_event_parse(lower(low, sizeof low, t, n));
+		if (ev < 0) {
+			unsigned add = token_col(c, node, value, n ? off : (size_t)(s - value));
+			const char *tail = sev == PL_ERROR
+			    ? "Helm would drop the whole document silently; --skip-unknown-hooks does that"
+			    : "the document is dropped, as Helm does";
+
+			if (n == 0)
+				ddiag(c, sev, node, 0, add, "empty hook event in helm.sh/hook \"%s\" (%s)",
+				    value, tail);
+			else
+				ddiag(c, sev, node, 0, add, "unknown hook event \"%.*s\" in helm.sh/hook "
+				    "\"%s\" (%s)", (int)n, t, value, tail);
+			drop = 1;
+		} else if (!drop) {
+			int *v = realloc(o->events, (o->nevents + 1) * sizeof *v);
+
+			if (v == NULL) {
+				c->p->oom = 1;
+				return -1;
+			}
+			o->events = v;
+			o->events[o->nevents++] = ev;
+		}
+		if (e == NULL)
+			break;
+		s = e + 1;
+	}
+	return drop ? -1 : 0;
+}
+
+/* An annotation as a string (Helm's view), with lint for non-strings. */
+static char *
+get_annotation(const doc_ctx *c, const cJSON *ann, const char *key, const cJSON **node,
+    int *bad)
+{
+	const cJSON *v = member(ann, key);
+	int nonstring;
+	char *s;
+
+	*node = v;
+	*bad = 0;
+	if (v == NULL)
+		return NULL;
+	s = annotation_text(c->p, v, &nonstring, bad);
+	if (*bad) {
+		ddiag(c, PL_ERROR, v, 0, 0, "annotation %s: expected a string", key);
+		return NULL;
+	}
+	if (nonstring)
+		ddiag(c, PL_WARNING, v, 0, 0, "annotation %s is not a string (quote it): Helm "
+		    "reads it as \"%s\", the Kubernetes API refuses it", key, s ? s : "");
+	return s;
+}
+
+static int
+add_object(pl_plan *p, pl_object *o)
+{
+	if (p->nobjs == p->capobjs) {
+		size_t cap = p->capobjs ? 2 * p->capobjs : 32;
+		pl_object *v = realloc(p->objs, cap * sizeof *v);
+
+		if (v == NULL) {
+			p->oom = 1;
+			return -1;
+		}
+		p->objs = v;
+		p->capobjs = cap;
+	}
+	o->seq = p->nobjs;
+	p->objs[p->nobjs++] = *o;
+	return 0;
+}
+
+/* see plan.h */
+int
+pl_add(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
+    const char *source, size_t input, size_t doc, unsigned line, unsigned col)
+{
+	doc_ctx c;
+	pl_object o;
+	const cJSON *md, *ann, *node;
+	const char *api, *kind, *name, *ns;
+	char *hook = NULL, *weight = NULL, *del = NULL, *logp = NULL, *rp = NULL;
+	int bad, ret = -1, isbad = 0;
+
+	memset(&o, 0, sizeof o);
+	c.p = p;
+	c.marks = marks;
+	c.file = file;
+	c.source = source ? source : file;
+	c.line = line;
+	c.col = col;
+
+	if (source && basename_of(source)[0] == '_') {
+		diag(p, PL_WARNING, file, source, line, col,
+		    "skipped: %s is a partial template (its name starts with _), as Helm does",
+		    source);
+		goto out;
+	}
+	if (!cJSON_IsObject(root)) {
+		ddiag(&c, PL_ERROR, root, 0, 0, "a manifest must be a mapping");
+		goto out;
+	}
+	md = member(root, "metadata");
+	if (md != NULL && !cJSON_IsObject(md) && !cJSON_IsNull(md)) {
+		ddiag(&c, PL_ERROR, md, 0, 0, "metadata: expected a mapping");
+		goto out;
+	}
+	ann = member(md, "annotations");
+	if (ann != NULL && !cJSON_IsObject(ann) && !cJSON_IsNull(ann)) {
+		ddiag(&c, PL_ERROR, ann, 0, 0, "metadata.annotations: expected a mapping");
+		goto out;
+	}
+	if (head_string(&c, root, "apiVersion", "apiVersion", &api) ||
+	    head_string(&c, root, "kind", "kind", &kind) ||
+	    head_string(&c, md, "name", "metadata.name", &name) ||
+	    head_string(&c, md, "namespace", "metadata.namespace", &ns))
+		goto out;
+
+	hook = get_annotation(&c, ann, "helm.sh/hook", &node, &bad);
+	isbad |= bad;
+	if (hook != NULL) {
+		o.is_hook = 1;
+		if (parse_events(&c, node, hook, &o) != 0)
+			goto out;
+	}
+
+	/* The head, as the executor and the messages need it. */
+	if (kind[0] == '\0')
+		ddiag(&c, PL_ERROR, root, 0, 0, "no kind: the Kubernetes API needs one");
+	if (api[0] == '\0')
+		ddiag(&c, PL_ERROR, root, 0, 0, "no apiVersion: the Kubernetes API needs one");
+	if (name[0] == '\0') {
+		size_t kl = strlen(kind);
+		int list = kl >= 4 && strcmp(kind + kl - 4, "List") == 0 &&
+		    cJSON_IsArray(member(root, "items"));
+
+		if (member(md, "generateName") != NULL)
+			ddiag(&c, PL_ERROR, member(md, "generateName"), 1, 0,
+			    "no metadata.name: generateName cannot be applied server-side "
+			    "(Helm 4 applies hooks and resources server-side)");
+		else if (!list)
+			ddiag(&c, PL_ERROR, md ? md : root, md ? 1 : 0, 0,
+			    "no metadata.name: the Kubernetes API needs one");
+	}
+	o.api_version = pstrdup(p, api);
+	o.kind = pstrdup(p, kind);
+	o.name = pstrdup(p, name);
+	o.ns = member(md, "namespace") && cJSON_IsString(member(md, "namespace"))
+	    ? pstrdup(p, ns) : NULL;
+	o.source = pstrdup(p, c.source);
+	o.file = pstrdup(p, file);
+	o.line = line;
+	o.col = col;
+	o.input = input;
+	o.doc = doc;
+
+	if (o.is_hook) {
+		int r;
+
+		weight = get_annotation(&c, ann, "helm.sh/hook-weight", &node, &bad);
+		isbad |= bad;
+		if (weight != NULL && (r = pl_atoi(weight, &o.weight)) != 0)
+			ddiag(&c, PL_WARNING, node, 0, 0, "helm.sh/hook-weight \"%s\" is %s: Helm "
+			    "uses weight 0", weight, r == -2 ? "out of range for a 64-bit integer"
+			    : "not an integer (Go Atoi: an optional sign and digits only)");
+		del = get_annotation(&c, ann, "helm.sh/hook-delete-policy", &node, &bad);
+		isbad |= bad;
+		if (del != NULL) {
+			size_t i;
+
+			parse_list(&c, &o.delete_policies, del);
+			for (i = 0; i < o.delete_policies.n; i++)
+				if (!known(o.delete_policies.v[i], known_delete, 3))
+					ddiag(&c, PL_WARNING, node, 0, 0, "unknown delete policy \"%s\" in "
+					    "helm.sh/hook-delete-policy \"%s\": Helm keeps it, ignores it, "
+					    "and so applies no default%s", o.delete_policies.v[i], del,
+					    o.delete_policies.n == 1 ? " (nothing is ever deleted)" : "");
+		}
+		o.delete_effective.present = 1;
+		if (strcmp(kind, "CustomResourceDefinition") == 0) {
+			/* deleteHookByPolicy never deletes a CRD hook */
+		} else if (o.delete_policies.n == 0) {
+			list_add(p, &o.delete_effective, "before-hook-creation", 20);
+		} else {
+			size_t i;
+
+			for (i = 0; i < o.delete_policies.n; i++)
+				list_add(p, &o.delete_effective, o.delete_policies.v[i],
+				    strlen(o.delete_policies.v[i]));
+		}
+		logp = get_annotation(&c, ann, "helm.sh/hook-output-log-policy", &node, &bad);
+		isbad |= bad;
+		if (logp != NULL) {
+			size_t i;
+
+			parse_list(&c, &o.log_policies, logp);
+			for (i = 0; i < o.log_policies.n; i++)
+				if (!known(o.log_policies.v[i], known_log, 2))
+					ddiag(&c, PL_WARNING, node, 0, 0, "unknown output-log policy \"%s\" "
+					    "in helm.sh/hook-output-log-policy \"%s\": Helm ignores it",
+					    o.log_policies.v[i], logp);
+		}
+		{
+			const char *slash = strchr(api, '/');
+			size_t gl = slash ? (size_t)(slash - api) : 0;
+
+			if (strcmp(kind, "Job") == 0 && gl == 5 && strncmp(api, "batch", 5) == 0)
+				o.wait = PL_WAIT_COMPLETE;
+			else if (strcmp(kind, "Pod") == 0 && slash == NULL)
+				o.wait = PL_WAIT_SUCCEEDED;
+		}
+		lint_wait(&c, root, &o);
+	} else {
+		rp = get_annotation(&c, ann, "helm.sh/resource-policy", &node, &bad);
+		isbad |= bad;
+		if (rp != NULL) {
+			const char *t = rp;
+			size_t n = strlen(rp);
+			char low[16];
+
+			trim(&t, &n);
+			if (n < sizeof low && strcmp(lower(low, sizeof low, t, n), "keep") == 0) {
+				o.policy = PL_POLICY_KEEP;
+			} else {
+				o.policy = PL_POLICY_OTHER;
+				ddiag(&c, PL_WARNING, node, 0, 0, "helm.sh/resource-policy \"%s\" is not "
+				    "keep: Helm neither deletes this resource on uninstall nor lists it "
+				    "as kept", rp);
+			}
+		}
+	}
+	if (isbad || p->oom)
+		goto out;
+	if (p->cfg.flags & PL_KEEP_BODIES) {
+		o.body = root;
+		root = NULL;
+	}
+	if (add_object(p, &o) == 0) {
+		memset(&o, 0, sizeof o);
+		ret = 0;
+	}
+out:
+	object_free(&o);
+	if (p->cfg.flags & PL_KEEP_BODIES)
+		cJSON_Delete(root);
+	free(hook);
+	free(weight);
+	free(del);
+	free(logp);
+	free(rp);
+	return ret;
+}
+
+/* ============================== ordering ============================== */
+
+/* qsort has no context argument: the ranks travel in the objects' seq order. */
+typedef struct {
+	pl_object *o;
+	size_t rank;     /* position in the previous, already sorted order */
+	int uninstall;
+} sort_item;
+
+static int
+cmp_path(const void *a, const void *b)
+{
+	const sort_item *x = a, *y = b;
+	int r = strcmp(x->o->source, y->o->source);
+
+	if (r != 0)
+		return r;
+	return x->o->seq < y->o->seq ? -1 : x->o->seq > y->o->seq;
+}
+
+static int
+cmp_kind(const void *a, const void *b)
+{
+	const sort_item *x = a, *y = b;
+	int r = pl_kind_cmp(x->o->kind, y->o->kind, x->uninstall);
+
+	if (r != 0)
+		return r < 0 ? -1 : 1;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+static int
+cmp_weight(const void *a, const void *b)
+{
+	const sort_item *x = a, *y = b;
+	int r;
+
+	if (x->o->weight != y->o->weight)
+		return x->o->weight < y->o->weight ? -1 : 1;
+	if ((r = strcmp(x->o->name, y->o->name)) != 0)
+		return r;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/* Sorts v[0..n) stably by kind order, v being in the order to keep. */
+static void
+sort_by_kind(sort_item *v, size_t n, int uninstall)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v[i].rank = i;
+		v[i].uninstall = uninstall;
+	}
+	qsort(v, n, sizeof *v, cmp_kind);
+}
+
+static pl_object **
+to_ptrs(pl_plan *p, const sort_item *v, size_t n)
+{
+	pl_object **r = pmalloc(p, n * sizeof *r);
+	size_t i;
+
+	if (r != NULL)
+		for (i = 0; i < n; i++)
+			r[i] = v[i].o;
+	return r;
+}
+
+static int
+cmp_ident(const void *a, const void *b)
+{
+	const pl_object *x = *(pl_object *const *)a, *y = *(pl_object *const *)b;
+	int r;
+
+	if ((r = strcmp(x->kind, y->kind)) != 0)
+		return r;
+	if ((r = strcmp(x->ns ? x->ns : "", y->ns ? y->ns : "")) != 0)
+		return r;
+	if ((r = (x->ns != NULL) - (y->ns != NULL)) != 0)
+		return r;
+	if ((r = strcmp(x->name, y->name)) != 0)
+		return r;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+same_ident(const pl_object *x, const pl_object *y)
+{
+	return strcmp(x->kind, y->kind) == 0 && strcmp(x->name, y->name) == 0 &&
+	    (x->ns == NULL) == (y->ns == NULL) && (x->ns == NULL || strcmp(x->ns, y->ns) == 0);
+}
+
+/* Lint: two documents for the same kind, namespace and name. */
+static void
+lint_duplicates(pl_plan *p)
+{
+	pl_object **v = pmalloc(p, (p->nobjs ? p->nobjs : 1) * sizeof *v);
+	size_t i, first = 0;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < p->nobjs; i++)
+		v[i] = &p->objs[i];
+	qsort(v, p->nobjs, sizeof *v, cmp_ident);
+	for (i = 1; i < p->nobjs; i++) {
+		const pl_object *a, *b = v[i];
+		int other;
+
+		if (!same_ident(v[first], b) || b->name[0] == '\0') {
+			first = i;
+			continue;
+		}
+		a = v[first];	/* the earliest: a run is in seq order */
+		other = strcmp(a->source, a->file) != 0;
+		diag(p, PL_WARNING, b->file, b->source, b->line, b->col,
+		    "duplicate %s %s%s%s (%s; the first, %s, is at %s:%u:%u%s%s)", b->kind,
+		    b->ns ? b->ns : "", b->ns ? "/" : "", b->name,
+		    b->is_hook ? "a hook" : "a resource", a->is_hook ? "a hook" : "a resource",
+		    a->file, a->line, a->col, other ? " in " : "", other ? a->source : "");
+	}
+	free(v);
+}
+
+static void
+phase_for(pl_plan *p, int ev, pl_phase *ph, sort_item *scratch)
+{
+	size_t i, j, n = 0;
+
+	ph->event = ev;
+	ph->name = pl_event_name(ev);
+	ph->steps = NULL;
+	ph->nsteps = 0;
+	if (ev == PL_EV_RESOURCES) {
+		int un = p->cfg.op == PL_OP_UNINSTALL;
+
+		if (!un) {
+			ph->steps = pmalloc(p, p->nresources * sizeof *ph->steps);
+			if (ph->steps && p->nresources)
+				memcpy(ph->steps, p->resources, p->nresources * sizeof *ph->steps);
+		} else {
+			/* Helm re-sorts the stored (InstallOrder) manifest by UninstallOrder. */
+			for (i = 0; i < p->nresources; i++)
+				scratch[i].o = p->resources[i];
+			sort_by_kind(scratch, p->nresources, 1);
+			ph->steps = to_ptrs(p, scratch, p->nresources);
+		}
+		if (ph->steps)
+			ph->nsteps = p->nresources;
+		return;
+	}
+	/* executing = [h for h in rel.Hooks for e in h.Events if e == phase] */
+	for (i = 0; i < p->nhooks; i++)
+		for (j = 0; j < p->hooks[i]->nevents; j++)
+			if (p->hooks[i]->events[j] == ev) {
+				scratch[n].o = p->hooks[i];
+				scratch[n].rank = i;
+				n++;
+			}
+	qsort(scratch, n, sizeof *scratch, cmp_weight);
+	ph->steps = to_ptrs(p, scratch, n);
+	if (ph->steps)
+		ph->nsteps = n;
+}
+
+/* see plan.h */
+int
+pl_finish(pl_plan *p)
+{
+	sort_item *v, *scratch;
+	size_t i, n = p->nobjs, nh = 0, nr = 0, nsteps = 0;
+	int evs[3], ne = 0, k;
+
+	for (i = 0; i < n; i++)
+		nsteps += p->objs[i].is_hook ? p->objs[i].nevents : 1;
+	v = pmalloc(p, (n ? n : 1) * sizeof *v);
+	scratch = pmalloc(p, (nsteps > n ? nsteps : n ? n : 1) * sizeof *scratch);
+	if (v == NULL || scratch == NULL)
+		goto out;
+
+	/* Helm's files: byte-wise path order, documents in order inside one. */
+	for (i = 0; i < n; i++)
+		v[i].o = &p->objs[i];
+	qsort(v, n, sizeof *v, cmp_path);
+
+	/* rel.Hooks and the generic manifests: stable kind sorts (InstallOrder). */
+	for (i = 0; i < n; i++)
+		if (v[i].o->is_hook)
+			scratch[nh++] = v[i];
+	sort_by_kind(scratch, nh, 0);
+	free(p->hooks);
+	p->hooks = to_ptrs(p, scratch, nh);
+	p->nhooks = p->hooks ? nh : 0;
+	for (i = 0; i < n; i++)
+		if (!v[i].o->is_hook)
+			scratch[nr++] = v[i];
+	sort_by_kind(scratch, nr, 0);
+	free(p->resources);
+	p->resources = to_ptrs(p, scratch, nr);
+	p->nresources = p->resources ? nr : 0;
+
+	switch (p->cfg.op) {
+	case PL_OP_INSTALL:
+		evs[0] = PL_EV_PRE_INSTALL; evs[1] = PL_EV_RESOURCES; evs[2] = PL_EV_POST_INSTALL;
+		ne = 3;
+		break;
+	case PL_OP_UPGRADE:
+		evs[0] = PL_EV_PRE_UPGRADE; evs[1] = PL_EV_RESOURCES; evs[2] = PL_EV_POST_UPGRADE;
+		ne = 3;
+		break;
+	case PL_OP_UNINSTALL:
+		evs[0] = PL_EV_PRE_DELETE; evs[1] = PL_EV_RESOURCES; evs[2] = PL_EV_POST_DELETE;
+		ne = 3;
+		break;
+	case PL_OP_ROLLBACK:
+		evs[0] = PL_EV_PRE_ROLLBACK; evs[1] = PL_EV_RESOURCES; evs[2] = PL_EV_POST_ROLLBACK;
+		ne = 3;
+		break;
+	case PL_OP_TEST:
+		evs[0] = PL_EV_TEST;
+		ne = 1;
+		break;
+	case PL_OP_RUN:
+		if (p->cfg.event >= 0 && p->cfg.event < PL_NEVENTS) {
+			evs[0] = p->cfg.event;
+			ne = 1;
+		}
+		break;
+	}
+	for (k = 0; k < (int)p->nphases; k++)
+		free(p->phases[k].steps);
+	p->nphases = 0;
+	for (k = 0; k < ne; k++)
+		phase_for(p, evs[k], &p->phases[p->nphases++], scratch);
+	lint_duplicates(p);
+out:
+	free(v);
+	free(scratch);
+	if (p->oom)
+		diag(p, PL_ERROR, "", NULL, 0, 0, "out of memory");
+	return p->nerrors ? -1 : 0;
+}
+
+/* ============================== the whole build ============================== */
+
+/* see plan.h */
+void
+pl_init(pl_plan *p, const pl_config *cfg)
+{
+	memset(p, 0, sizeof *p);
+	p->cfg = *cfg;
+}
+
+/* see plan.h */
+void
+pl_free(pl_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nobjs; i++)
+		object_free(&p->objs[i]);
+	free(p->objs);
+	free(p->hooks);
+	free(p->resources);
+	for (i = 0; i < p->nphases; i++)
+		free(p->phases[i].steps);
+	for (i = 0; i < p->ndiags; i++) {
+		free(p->diags[i].file);
+		free(p->diags[i].source);
+		free(p->diags[i].msg);
+	}
+	free(p->diags);
+	memset(p, 0, sizeof *p);
+}
+
+/*
+ * The "# Source: PATH" line that names the template of the document whose
+ * first node is at offset start: walking back over blank, comment, "---"
+ * and "..." lines only (so null documents in between are crossed, as in
+ * `# Source: x/crds/a.yaml` followed by `---`).  1 and [*so, *so+*sl) if found.
+ */
+static int
+head_source(const char *buf, size_t start, size_t *so, size_t *sl)
+{
+	size_t e = start, s;
+
+	/* the part of start's line before it: "--- " or nothing */
+	s = e;
+	while (s > 0 && buf[s - 1] != '\n')
+		s--;
+	e = s;
+	while (e > 0) {
+		size_t ls, le = e - 1, i, n;   /* buf[le] is '\n' */
+		const char *l;
+
+		ls = le;
+		while (ls > 0 && buf[ls - 1] != '\n')
+			ls--;
+		e = ls;
+		l = buf + ls;
+		n = le - ls;
+		if (n > 0 && l[n - 1] == '\r')
+			n--;
+		if (n >= 9 && memcmp(l, "# Source:", 9) == 0) {
+			const char *t = l + 9;
+			size_t tn = n - 9;
+
+			while (tn > 0 && (*t == ' ' || *t == '\t'))
+				t++, tn--;
+			while (tn > 0 && (t[tn - 1] == ' ' || t[tn - 1] == '\t'))
+				tn--;
+			if (tn == 0)
+				continue;
+			*so = (size_t)(t - buf);
+			*sl = tn;
+			return 1;
+		}
+		for (i = 0; i < n && (l[i] == ' ' || l[i] == '\t'); i++)
+			;
+		if (i == n || l[i] == '#')
+			continue;
+		if (n >= 3 && memcmp(l, "---", 3) == 0 && (n == 3 || l[3] == ' ' || l[3] == '\t'))
+			continue;
+		if (n >= 3 && memcmp(l, "...", 3) == 0 && (n == 3 || l[3] == ' ' || l[3] == '\t'))
+			continue;
+		if (n == 3 && memcmp(l, "\xef\xbb\xbf", 3) == 0)
+			continue;
+		break;
+	}
+	return 0;
+}
+
+/* see plan.h */
+int
+pl_build(pl_plan *p, const pl_input *in, size_t nin, const pl_config *cfg)
+{
+	size_t i;
+
+	pl_init(p, cfg);
+	for (i = 0; i < nin && !p->oom; i++) {
+		ym_parser yp;
+		ym_doc d;
+		char *source = NULL;
+		int r;
+
+		if (basename_of(in[i].path)[0] == '_') {
+			diag(p, PL_WARNING, in[i].path, NULL, 0, 0,
+			    "skipped: a partial template (its name starts with _), as Helm does");
+			continue;
+		}
+		p->cur_buf = in[i].buf;
+		p->cur_len = in[i].len;
+		ym_init(&yp, in[i].buf, in[i].len);
+		while ((r = ym_next(&yp, &d)) == 1) {
+			size_t so, sl;
+
+			if (d.start.offset <= in[i].len &&
+			    head_source(in[i].buf, d.start.offset, &so, &sl)) {
+				if (source == NULL || strlen(source) != sl ||
+				    memcmp(source, in[i].buf + so, sl) != 0) {
+					free(source);
+					source = pstrndup(p, in[i].buf + so, sl);
+				}
+			}
+			pl_add(p, d.root, d.marks, in[i].path, source, i, d.index,
+			    d.start.line, d.start.col);
+			if (cfg->flags & PL_KEEP_BODIES)
+				d.root = NULL;     /* pl_add took it */
+			ym_doc_free(&d);
+			if (p->oom)
+				break;
+		}
+		if (r < 0)
+			diag(p, PL_ERROR, in[i].path, NULL, yp.err.mark.line, yp.err.mark.col,
+			    "%s", yp.err.msg);
+		free(source);
+	}
+	p->cur_buf = NULL;
+	p->cur_len = 0;
+	return pl_finish(p);
+}
+
+/* ============================== JSON ============================== */
+
+static cJSON *
+list_json(const pl_list *l)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; a && i < l->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(l->v[i]));
+	return a;
+}
+
+static cJSON *
+step_json(const pl_plan *p, const pl_phase *ph, const pl_object *o)
+{
+	cJSON *s = cJSON_CreateObject();
+
+	if (s == NULL)
+		return NULL;
+	cJSON_AddStringToObject(s, "kind", o->kind);
+	cJSON_AddStringToObject(s, "apiVersion", o->api_version);
+	cJSON_AddStringToObject(s, "name", o->name);
+	if (o->ns)
+		cJSON_AddStringToObject(s, "namespace", o->ns);
+	else
+		cJSON_AddNullToObject(s, "namespace");
+	if (o->is_hook)
+		cJSON_AddNumberToObject(s, "weight", (double)o->weight);
+	cJSON_AddStringToObject(s, "source", o->source);
+	cJSON_AddStringToObject(s, "file", o->file);
+	cJSON_AddNumberToObject(s, "line", o->line);
+	if (o->is_hook) {
+		cJSON_AddItemToObject(s, "delete_policies", list_json(&o->delete_effective));
+		cJSON_AddItemToObject(s, "delete_policies_parsed", list_json(&o->delete_policies));
+		cJSON_AddItemToObject(s, "log_policies", list_json(&o->log_policies));
+		cJSON_AddStringToObject(s, "wait", pl_wait_name(o->wait));
+	} else {
+		const char *action = "apply";
+
+		if (p->cfg.op == PL_OP_UNINSTALL)
+			action = o->policy == PL_POLICY_KEEP ? "keep" :
+			    o->policy == PL_POLICY_OTHER ? "leave" : "delete";
+		cJSON_AddStringToObject(s, "action", action);
+		cJSON_AddBoolToObject(s, "keep", o->policy == PL_POLICY_KEEP);
+		cJSON_AddStringToObject(s, "wait", "none");
+	}
+	(void)ph;
+	return s;
+}
+
+/* see plan.h */
+cJSON *
+pl_to_json(const pl_plan *p)
+{
+	cJSON *root = cJSON_CreateObject(), *phases;
+	size_t i, j;
+
+	if (root == NULL)
+		return NULL;
+	cJSON_AddStringToObject(root, "operation", pl_op_name(p->cfg.op));
+	phases = cJSON_AddArrayToObject(root, "phases");
+	for (i = 0; phases && i < p->nphases; i++) {
+		const pl_phase *ph = &p->phases[i];
+		cJSON *o = cJSON_CreateObject(), *steps;
+
+		if (o == NULL)
+			break;
+		cJSON_AddItemToArray(phases, o);
+		cJSON_AddStringToObject(o, "name", ph->name);
+		steps = cJSON_AddArrayToObject(o, "steps");
+		for (j = 0; steps && j < ph->nsteps; j++)
+			cJSON_AddItemToArray(steps, step_json(p, ph, ph->steps[j]));
+	}
+	cJSON_AddNumberToObject(root, "warnings", (double)p->nwarnings);
+	if (cJSON_GetArraySize(phases) != (int)p->nphases) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
