@@ -20,7 +20,7 @@
 #include "bearssl.h"
 
 #define HM_MAX_HEAD   16384   /* bytes of a response head, status line included */
-#define HM_MAX_TAS    64      /* trust anchors */
+#define HM_MAX_TAS    1024    /* trust anchors (system bundles: ~150) */
 #define HM_MAX_CHAIN  8       /* client certificate chain length */
 
 /* Error categories (the k8s_min ones are the same numbers). */

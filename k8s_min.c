@@ -346,6 +346,7 @@ set_server(k8s_config *cfg, const char *url, k8s_err *e)
 {
 	const char *p = url, *h, *he, *pe;
 	size_t n;
+	int bracket = 0;
 
 	snprintf(cfg->server, sizeof cfg->server, "%s", url);
 	if (strncmp(p, "https://", 8) == 0) {
@@ -366,6 +367,7 @@ set_server(k8s_config *cfg, const char *url, k8s_err *e)
 			return seterr(e, K8S_ECONFIG, "server %s: unclosed '['",
 			    url);
 		h++;
+		bracket = 1;
 		p = he + 1;
 	} else {
 		for (he = h; *he && *he != ':' && *he != '/' && *he != '?';
@@ -408,7 +410,7 @@ set_server(k8s_config *cfg, const char *url, k8s_err *e)
 		cfg->target.ip_len = 16;
 	else if (inet_pton(AF_INET, cfg->host, cfg->ip) == 1)
 		cfg->target.ip_len = 4;
-	else if (h[-1] == '[')
+	else if (bracket)
 		return seterr(e, K8S_ECONFIG, "server %s: bad IPv6 address",
 		    url);
 	return 0;
@@ -627,6 +629,40 @@ finish_target(k8s_config *cfg)
 	t->proxy_auth = cfg->proxy_auth;
 }
 
+/* No CA in the kubeconfig: the system's bundle, as kubectl would. */
+static int
+system_roots(k8s_config *cfg, k8s_err *e)
+{
+	static const char *const paths[] = {
+		"/etc/ssl/certs/ca-certificates.crt",
+		"/etc/pki/tls/certs/ca-bundle.crt",
+		"/etc/ssl/cert.pem", NULL
+	};
+	const char *env = getenv("SSL_CERT_FILE");
+	hm_err he = { 0 };
+	size_t len;
+	char *pem;
+	int i;
+
+	for (i = -1; i < 0 || paths[i] != NULL; i++) {
+		const char *p = i < 0 ? env : paths[i];
+		if (p == NULL || p[0] == '\0' || access(p, R_OK) != 0)
+			continue;
+		pem = read_file(p, &len, e, "CA bundle");
+		if (pem == NULL)
+			return -1;
+		if (hm_pem_trust(&cfg->creds, pem, len, &he) < 0) {
+			free(pem);
+			return seterr(e, K8S_ECONFIG, "the system CA bundle %s"
+			    " cannot be read: %s", p, he.msg);
+		}
+		free(pem);
+		return 0;
+	}
+	return seterr(e, K8S_ECONFIG, "no system CA bundle was found"
+	    " (set certificate-authority or SSL_CERT_FILE)");
+}
+
 static int
 load_cluster(k8s_config *cfg, const cJSON *cl, const char *cname,
     const k8s_opts *o, k8s_err *e)
@@ -650,10 +686,10 @@ load_cluster(k8s_config *cfg, const cJSON *cl, const char *cname,
 	if (load_pem(cfg, cl, "certificate-authority",
 	    "certificate-authority-data", hm_pem_trust, &found, e) < 0)
 		return -1;
-	if (cfg->target.tls && !found && !cfg->target.insecure)
+	if (cfg->target.tls && !found && !cfg->target.insecure
+	    && system_roots(cfg, e) < 0)
 		return seterr(e, K8S_ECONFIG, "cluster \"%s\" has no"
-		    " certificate-authority (and is not"
-		    " insecure-skip-tls-verify)", cname);
+		    " certificate-authority, and %s", cname, e->msg);
 	if (cfg->target.insecure && cfg->target.tls)
 		snprintf(cfg->warning, sizeof cfg->warning, "WARNING: the"
 		    " server certificate of %s is NOT verified"
