@@ -699,6 +699,14 @@ pl_add(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
 		ddiag(&c, PL_ERROR, root, 0, 0, "a manifest must be a mapping");
 		goto out;
 	}
+	for (node = root->child; node; node = node->next)
+		if (node->string && strncmp(node->string, "---", 3) == 0) {
+			/* "---apiVersion: v1": Helm's SplitManifests splits there, YAML does not */
+			ddiag(&c, PL_ERROR, node, 1, 0, "\"%s\": a document separator with text "
+			    "glued to it; Helm splits the document there, YAML does not: put a "
+			    "line break after ---", node->string);
+			goto out;
+		}
 	md = member(root, "metadata");
 	if (md != NULL && !cJSON_IsObject(md) && !cJSON_IsNull(md)) {
 		ddiag(&c, PL_ERROR, md, 0, 0, "metadata: expected a mapping");
