@@ -37,8 +37,14 @@
 #include "k8s_min.h"
 #include "plan.h"
 
-/* The only global: which signal asked us to stop (0: none). */
-static volatile sig_atomic_t ex_signal;
+/*
+ * The only globals, for the signal handler: which signal asked us to
+ * stop (0: none), whether we are blocked in a watch, and what to print
+ * then (arm_interrupt).
+ */
+static volatile sig_atomic_t ex_signal, ex_in_wait;
+static char ex_sigmsg[2][8192];
+static size_t ex_siglen[2];
 
 #define PRINTF(a, b) __attribute__((format(printf, a, b)))
 
@@ -47,7 +53,18 @@ static void put(char *buf, size_t cap, const char *fmt, ...) PRINTF(3, 4);
 static void
 on_signal(int sig)
 {
+	static const char tail[] = "hookctl: stopped by signal while waiting; "
+	    "what was done and not done is above\n";
+	int k = sig == SIGTERM;
+	ssize_t w;
+
 	ex_signal = sig;
+	if (!ex_in_wait)
+		return;
+	w = write(1, ex_sigmsg[k], ex_siglen[k]);
+	w = write(2, tail, sizeof tail - 1);
+	(void)w;
+	_exit(k ? 143 : 130);
 }
 
 /* ============================== judgements ============================== */
@@ -219,9 +236,10 @@ generic_state(const cJSON *obj, char *msg, size_t cap, int *decided)
 
 /* see exec.h */
 int
-ex_ready_state(const cJSON *obj, char *msg, size_t cap)
+ex_ready_state(const char *api_version, const char *kind, const cJSON *obj, char *msg,
+    size_t cap)
 {
-	const char *kind = jstr(obj, "kind"), *av = jstr(obj, "apiVersion");
+	const char *av = api_version;
 	const cJSON *spec = jobj(obj, "spec"), *st = jobj(obj, "status"), *c;
 	int decided, r;
 	long n;
@@ -231,9 +249,9 @@ ex_ready_state(const cJSON *obj, char *msg, size_t cap)
 	r = generic_state(obj, msg, cap, &decided);
 	if (decided)
 		return r;
-	if (!kind)
+	if (!kind && !(kind = jstr(obj, "kind")))
 		kind = "";
-	if (!av)
+	if (!av && !(av = jstr(obj, "apiVersion")))
 		av = "";
 	n = jint(spec, "replicas", 1);
 	if (strcmp(kind, "Deployment") == 0) {
@@ -497,6 +515,7 @@ static void warn(ex_ctx *x, const char *fmt, ...) PRINTF(2, 3);
 static void detail(ex_ctx *x, const char *fmt, ...) PRINTF(2, 3);
 static void append(char *list, size_t cap, const char *fmt, ...) PRINTF(3, 4);
 static void fail_at(ex_ctx *x, const char *fmt, ...) PRINTF(2, 3);
+static void arm_interrupt(ex_ctx *x);
 
 static double
 secs(int64_t from)
@@ -715,15 +734,15 @@ dry(ex_ctx *x, const char *verb, const pl_object *s, int with_name,
 
 /* ---- watching ---- */
 
-enum { W_DONE = 1, W_DELETED = 2 };
+enum { W_DONE = 10, W_DELETED = 11 };   /* apart from the XR_* codes */
 
 /*
  * Watches one object from resourceVersion rv until judge says it is
  * finished (W_DONE, *res gets EX_DONE or EX_FAILED), it is deleted
  * (W_DELETED), the deadline passes (XR_TIMEOUT), a signal comes (XR_STOPPED)
  * or an error (err filled).  judge gets each new state of the object and
- * may keep it in *last (freed by the caller).  The wait wakes every 250 ms
- * to look at the signal flag; events are handled as soon as they arrive.
+ * says whether it is finished.  Events are handled as soon as they arrive;
+ * a signal during the wait ends the process (arm_interrupt).
  */
 static int
 watch_obj(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline,
@@ -743,24 +762,30 @@ watch_obj(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline,
 		free(w);
 		return ex_signal ? XR_STOPPED : -1;
 	}
+	arm_interrupt(x);
 	for (;;) {
 		k8s_event ev;
-		int64_t now = k8s_now_ms(), slice = now + 250;
 		int r;
 
 		if (ex_signal) {
 			rc = XR_STOPPED;
 			break;
 		}
-		if (deadline && now >= deadline) {
+		if (deadline && k8s_now_ms() >= deadline) {
 			rc = XR_TIMEOUT;
 			break;
 		}
-		if (deadline && deadline < slice)
-			slice = deadline;
 		memset(&ev, 0, sizeof ev);
-		r = k8s_watch_next(w, slice, &ev, err);
-		if (r == 0 || (r < 0 && ex_signal))
+		ex_in_wait = 1;
+		if (ex_signal)          /* came just before: do not block */
+			on_signal(ex_signal);
+		r = k8s_watch_next(w, deadline, &ev, err);
+		ex_in_wait = 0;
+		if (r == 0 && deadline && k8s_now_ms() >= deadline) {
+			rc = XR_TIMEOUT;
+			break;
+		}
+		if (r == 0)
 			continue;
 		if (r < 0) {
 			rc = -1;
@@ -797,8 +822,8 @@ judge_hook(const pl_object *s, const cJSON *obj, char *why, size_t cap)
 static int
 judge_ready(const pl_object *s, const cJSON *obj, char *why, size_t cap)
 {
-	(void)s;
-	return ex_ready_state(obj, why, cap);
+	/* items of a list carry no kind or apiVersion: take the plan's */
+	return ex_ready_state(s->api_version, s->kind, obj, why, cap);
 }
 
 static const char *
@@ -1391,8 +1416,9 @@ delete_resources(ex_ctx *x, size_t pi)
 
 /* ---- summary ---- */
 
+/* Writes the summary of the run (text, or the JSON event) to f. */
 static void
-summary(ex_ctx *x, int code)
+summary_to(ex_ctx *x, int code, FILE *f)
 {
 	char done[4096], notdone[4096];
 	size_t pi, i;
@@ -1412,6 +1438,7 @@ summary(ex_ctx *x, int code)
 	}
 	if (x->json) {
 		cJSON *ev = jevent("summary");
+		char *j;
 		cJSON_AddStringToObject(ev, "operation", x->op);
 		if (x->release)
 			cJSON_AddStringToObject(ev, "release", x->release);
@@ -1426,24 +1453,74 @@ summary(ex_ctx *x, int code)
 		cJSON_AddStringToObject(ev, "deleted", x->deleted);
 		if (x->kept[0])
 			cJSON_AddStringToObject(ev, "kept", x->kept);
-		emit_json(ev);
+		if ((j = cJSON_PrintUnformatted(ev)) != NULL) {
+			fprintf(f, "%s\n", j);
+			free(j);
+		}
+		cJSON_Delete(ev);
 		return;
 	}
-	line_break(x);
-	printf("%s%s%s: %s in %.1fs%s\n", x->op, x->release ? " " : "",
-	    x->release ? x->release : "", x->dry ? "dry run done (nothing sent)" :
-	    code == 0 ? "done" : code == 130 || code == 143 ? "INTERRUPTED" : "FAILED",
-	    secs(x->t0), code ? "" : "");
+	if (code == 130 || code == 143)
+		fprintf(f, "%s%s%s: INTERRUPTED\n", x->op, x->release ? " " : "",
+		    x->release ? x->release : "");
+	else
+		fprintf(f, "%s%s%s: %s in %.1fs\n", x->op, x->release ? " " : "",
+		    x->release ? x->release : "", x->dry ? "dry run done (nothing sent)" :
+		    code == 0 ? "done" : "FAILED", secs(x->t0));
 	if (code != 0 && x->failed_at[0])
-		printf("  error: %s\n", x->failed_at);
+		fprintf(f, "  error: %s\n", x->failed_at);
 	if (!x->dry) {
-		printf("  done: %s\n", done[0] ? done : "nothing");
+		fprintf(f, "  done: %s\n", done[0] ? done : "nothing");
 		if (notdone[0])
-			printf("  not done: %s\n", notdone);
+			fprintf(f, "  not done: %s\n", notdone);
 		if (x->deleted[0])
-			printf("  hooks deleted: %s\n", x->deleted);
+			fprintf(f, "  hooks deleted: %s\n", x->deleted);
 	}
+}
+
+static void
+summary(ex_ctx *x, int code)
+{
+	line_break(x);
+	summary_to(x, code, stdout);
 	fflush(stdout);
+}
+
+/*
+ * What a signal prints while we are blocked in a watch (k8s_min waits
+ * through EINTR, so the handler cannot just set a flag there): the
+ * summary for SIGINT and for SIGTERM, made before each wait; the handler
+ * writes one with write(2) and leaves with _exit.  Between waits the
+ * handler only sets ex_signal and the run stops at the next step.
+ */
+static void
+arm_interrupt(ex_ctx *x)
+{
+	char saved[sizeof x->failed_at];
+	size_t k;
+
+	memcpy(saved, x->failed_at, sizeof saved);
+	for (k = 0; k < 2; k++) {
+		char *p = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&p, &n);
+		if (f == NULL)
+			return;
+		if (x->open)
+			fputs("interrupted\n", f);
+		fail_at(x, "stopped by %s", k ? "SIGTERM" : "SIGINT");
+		summary_to(x, k ? 143 : 130, f);
+		fprintf(f, "%c", 0);
+		fclose(f);
+		if (p) {
+			snprintf(ex_sigmsg[k], sizeof ex_sigmsg[k], "%s", p);
+			ex_siglen[k] = strlen(ex_sigmsg[k]);
+			free(p);
+		}
+	}
+	memcpy(x->failed_at, saved, sizeof saved);
+	fflush(stdout);
+	fflush(stderr);
 }
 
 /* ---- the commands ---- */

@@ -37,9 +37,11 @@ int ex_hook_state(int wait, const cJSON *obj, char *why, size_t cap);
  * it (../shared/spec/helm-readiness.md; the kinds that matter in practice:
  * Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, Job, PVC, Service,
  * CustomResourceDefinition; other kinds by the generic rules).  msg gets
- * kstatus's message ("Ready: 0/2").
+ * kstatus's message ("Ready: 0/2").  api_version and kind may be NULL:
+ * then the object's own are used (items of a list have none).
  */
-int ex_ready_state(const cJSON *obj, char *msg, size_t cap);
+int ex_ready_state(const char *api_version, const char *kind, const cJSON *obj,
+    char *msg, size_t cap);
 
 /*
  * The REST path of an object without discovery, for --dry-run (which sends

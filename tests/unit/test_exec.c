@@ -35,7 +35,7 @@ static int
 ready(const char *json, char *msg)
 {
 	cJSON *o = cJSON_Parse(json);
-	int r = ex_ready_state(o, msg, 200);
+	int r = ex_ready_state(NULL, NULL, o, msg, 200);
 
 	cJSON_Delete(o);
 	return r;
@@ -123,6 +123,13 @@ TEST(ready_misc)
 	CHECK(ready("{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"status\":{\"startTime\":\"x\"}}", m) == EX_DONE);
 	CHECK(ready("{\"apiVersion\":\"x/v1\",\"kind\":\"Thing\",\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}]}}", m) == EX_PENDING);
 	CHECK(ready("{\"apiVersion\":\"x/v1\",\"kind\":\"Thing\",\"metadata\":{\"deletionTimestamp\":\"t\"}}", m) == EX_PENDING);
+	{
+		/* a list item has no kind: the caller's is used */
+		cJSON *o = cJSON_Parse("{\"spec\":{\"replicas\":1},\"status\":{}}");
+		CHECK(ex_ready_state("apps/v1", "Deployment", o, m, 200) == EX_PENDING);
+		CHECK_STR(m, "Replicas: 0/1");
+		cJSON_Delete(o);
+	}
 	return 0;
 }
 
