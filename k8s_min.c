@@ -1453,8 +1453,8 @@ body_add(k8s_client *c, size_t *len, const void *p, size_t n)
  */
 static int
 exchange(k8s_client *c, const char *verb, const char *path, const char *ctype,
-    const char *body, size_t blen, size_t *outlen, long *retry_after,
-    int *sent, k8s_err *e)
+    const char *body, size_t blen, int idem, size_t *outlen,
+    long *retry_after, int *sent, k8s_err *e)
 {
 	char head[16384];
 	hm_head h;
@@ -1485,8 +1485,12 @@ exchange(k8s_client *c, const char *verb, const char *path, const char *ctype,
 			break;
 		memset(head, 0, sizeof head);
 		hm_close(&c->conn);
-		/* A reused connection the server had closed: once more. */
-		if (reused && he.cat != HM_ETIMEOUT)
+		/*
+		 * A reused connection the server had closed: once more, for
+		 * idempotent requests only (a create that may have reached
+		 * the server is resolved by the caller, by reading).
+		 */
+		if (reused && idem && he.cat != HM_ETIMEOUT)
 			continue;
 		from_hm(e, &he);
 		r = -1;
@@ -1561,8 +1565,8 @@ request(k8s_client *c, const char *verb, const char *path, const char *ctype,
 	for (attempt = 0;; attempt++) {
 		int64_t wait;
 
-		st = exchange(c, verb, path, ctype, body, blen, outlen, &ra,
-		    &sent, e);
+		st = exchange(c, verb, path, ctype, body, blen, idem, outlen,
+		    &ra, &sent, e);
 		if (st == -2)
 			return -1;
 		if (st == 401 && !reauth && (c->cfg->auth == 2

@@ -12,7 +12,8 @@
  *   delete AV KIND NAME [POLICY]    prints "deleted" or "notfound"
  *   list AV KIND [LABELSEL [FIELDSEL]]   prints one name per line
  *   watch AV KIND NAME N            prints "TYPE NAME" for N events
- *   wait AV KIND NAME FIELD VALUE   watches until .status.FIELD == VALUE
+ *   wait AV KIND NAME PATH VALUE    watches until the field at the dotted
+ *                                   PATH (status.succeeded) is VALUE
  *   logs POD [CONTAINER [TAIL]]     prints the log
  *   raw VERB PATH                   any request, prints the answer
  *   resource AV KIND                prints "PATH NAMESPACED"
@@ -66,16 +67,24 @@ print(cJSON *j)
 	free(s);
 }
 
+/* The value at a dotted path ("status.succeeded", "data.k") as text. */
 static const char *
-status_field(const cJSON *o, const char *f)
+field(const cJSON *o, const char *path)
 {
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(st, f);
+	static char n[64];
+	char key[128];
+	const char *p = path, *dot;
+	const cJSON *v = o;
 
+	while (v != NULL && *p) {
+		dot = strchr(p, '.');
+		snprintf(key, sizeof key, "%.*s", dot ? (int)(dot - p) : 127, p);
+		v = cJSON_GetObjectItemCaseSensitive(v, key);
+		p = dot ? dot + 1 : p + strlen(p);
+	}
 	if (cJSON_IsString(v))
 		return v->valuestring;
 	if (cJSON_IsNumber(v)) {
-		static char n[32];
 		snprintf(n, sizeof n, "%d", v->valueint);
 		return n;
 	}
@@ -182,7 +191,8 @@ main(int argc, char **argv)
 				    "metadata"), "name")));
 	} else if ((strcmp(cmd, "watch") == 0 && argc == 4)
 	    || (strcmp(cmd, "wait") == 0 && argc == 5)) {
-		int n = cmd[1] == 'a' ? atoi(argv[3]) : 1 << 30, got = 0;
+		int watch = strcmp(cmd, "watch") == 0;
+		int n = watch ? atoi(argv[3]) : 1 << 30, got = 0;
 		k8s_event ev;
 
 		r = k8s_watch_open(&cl, &wt, argv[0], argv[1], cfg.namespace,
@@ -196,11 +206,11 @@ main(int argc, char **argv)
 				break;
 			}
 			got++;
-			if (cmd[1] == 'a')
+			if (watch)
 				printf("%s %s\n", ev.type, cJSON_GetStringValue(
 				    cJSON_GetObjectItem(cJSON_GetObjectItem(
 				    ev.object, "metadata"), "name")));
-			else if (strcmp(status_field(ev.object, argv[3]),
+			else if (strcmp(field(ev.object, argv[3]),
 			    argv[4]) == 0) {
 				printf("%s %s=%s\n", ev.type, argv[3], argv[4]);
 				cJSON_Delete(ev.object);
