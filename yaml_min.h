@@ -23,7 +23,7 @@
 #define YM_MAX_INPUT    ((size_t)64 << 20)  /* bytes in one stream */
 #define YM_MAX_DEPTH    200                 /* nesting of collections */
 #define YM_MAX_NODES    ((size_t)4 << 20)   /* nodes in one document */
-#define YM_MAX_EXPANDED ((size_t)1 << 20)   /* nodes made by alias copies */
+#define YM_MAX_EXPANDED ((size_t)1 << 17)   /* nodes made by alias copies */
 
 /* A place in the input; line and col are 1-based, col counts bytes. */
 typedef struct {
@@ -82,9 +82,11 @@ int ym_where(const ym_marks *m, const cJSON *node, ym_mark *out);
 int ym_where_key(const ym_marks *m, const cJSON *node, ym_mark *out);
 
 /*
- * Numbers: an integer that a double holds exactly is a cJSON number;
- * any other integer (more than 53 bits) is a cJSON raw node holding its
- * exact decimal digits, so that printing it loses nothing.
+ * Numbers: an integer of up to 15 digits is a cJSON number; any longer
+ * integer is a cJSON raw node holding its exact decimal digits, so that
+ * printing it loses nothing (cJSON prints numbers with 15 significant
+ * digits, and a double holds integers exactly only up to 2^53).  Floats
+ * are cJSON numbers.
  */
 
 #endif
