@@ -524,6 +524,9 @@ object_free(pl_object *o)
 	list_free(&o->delete_policies);
 	list_free(&o->delete_effective);
 	list_free(&o->log_policies);
+	while (o->nneeds > 0)
+		free(o->needs[--o->nneeds]);
+	free(o->needs);
 	cJSON_Delete(o->body);
 	memset(o, 0, sizeof *o);
 }
@@ -648,6 +651,76 @@ get_annotation(const doc_ctx *c, const cJSON *ann, const char *key, const cJSON 
 		ddiag(c, PL_WARNING, v, 0, 0, "annotation %s is not a string (quote it): Helm "
 		    "reads it as \"%s\", the Kubernetes API refuses it", key, s ? s : "");
 	return s;
+}
+
+/* Records that o needs kind/name (once). */
+static void
+need(pl_plan *p, pl_object *o, const char *kind, const cJSON *name)
+{
+	char buf[320];
+	char **v;
+	size_t i;
+
+	if (!cJSON_IsString(name) || name->valuestring[0] == '\0')
+		return;
+	snprintf(buf, sizeof buf, "%s/%s", kind, name->valuestring);
+	for (i = 0; i < o->nneeds; i++)
+		if (strcmp(o->needs[i], buf) == 0)
+			return;
+	if ((v = realloc(o->needs, (o->nneeds + 1) * sizeof *v)) == NULL) {
+		p->oom = 1;
+		return;
+	}
+	o->needs = v;
+	if ((o->needs[o->nneeds] = pstrdup(p, buf)) != NULL)
+		o->nneeds++;
+}
+
+static void
+containers_need(pl_plan *p, pl_object *o, const cJSON *cs)
+{
+	const cJSON *c, *e;
+
+	cJSON_ArrayForEach(c, cs) {
+		cJSON_ArrayForEach(e, member(c, "envFrom")) {
+			need(p, o, "ConfigMap", member(member(e, "configMapRef"), "name"));
+			need(p, o, "Secret", member(member(e, "secretRef"), "name"));
+		}
+		cJSON_ArrayForEach(e, member(c, "env")) {
+			const cJSON *vf = member(e, "valueFrom");
+
+			need(p, o, "ConfigMap", member(member(vf, "configMapKeyRef"), "name"));
+			need(p, o, "Secret", member(member(vf, "secretKeyRef"), "name"));
+		}
+	}
+}
+
+/* What a hook's pod spec refers to by name, for lint_needs. */
+static void
+collect_needs(pl_plan *p, pl_object *o, const cJSON *root)
+{
+	const cJSON *spec = member(root, "spec"), *ps = NULL, *v;
+
+	if (o->ns)
+		need(p, o, "Namespace", member(member(root, "metadata"), "namespace"));
+	if (strcmp(o->kind, "Pod") == 0)
+		ps = spec;
+	else if (strcmp(o->kind, "CronJob") == 0)
+		ps = member(member(member(member(spec, "jobTemplate"), "spec"), "template"), "spec");
+	else if (member(spec, "template") != NULL)
+		ps = member(member(spec, "template"), "spec");
+	if (!cJSON_IsObject(ps))
+		return;
+	v = member(ps, "serviceAccountName");
+	need(p, o, "ServiceAccount", v ? v : member(ps, "serviceAccount"));
+	containers_need(p, o, member(ps, "initContainers"));
+	containers_need(p, o, member(ps, "containers"));
+	cJSON_ArrayForEach(v, member(ps, "volumes")) {
+		need(p, o, "ConfigMap", member(member(v, "configMap"), "name"));
+		need(p, o, "Secret", member(member(v, "secret"), "secretName"));
+		need(p, o, "PersistentVolumeClaim",
+		    member(member(v, "persistentVolumeClaim"), "claimName"));
+	}
 }
 
 static int
@@ -817,6 +890,7 @@ pl_add(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
 				o.wait = PL_WAIT_SUCCEEDED;
 		}
 		lint_wait(&c, root, &o);
+		collect_needs(p, &o, root);
 	} else {
 		rp = get_annotation(&c, ann, "helm.sh/resource-policy", &node, &bad);
 		isbad |= bad;
@@ -1023,6 +1097,82 @@ phase_for(pl_plan *p, int ev, pl_phase *ph, sort_item *scratch)
 		ph->nsteps = n;
 }
 
+/* Whether d is the object "Kind/name" that h needs (in h's namespace, unless a Namespace). */
+static int
+provides(const pl_object *d, const char *want, const pl_object *h)
+{
+	size_t kl = strlen(d->kind);
+
+	if (strncmp(want, d->kind, kl) != 0 || want[kl] != '/' || strcmp(want + kl + 1, d->name) != 0)
+		return 0;
+	if (strcmp(d->kind, "Namespace") == 0)
+		return 1;
+	if (d->ns == NULL || h->ns == NULL)
+		return d->ns == h->ns;
+	return strcmp(d->ns, h->ns) == 0;
+}
+
+/*
+ * Lint: a hook whose pod refers to an object that its phase creates only
+ * after it (Helm orders equal weights by name, not kind: D2), or, before
+ * install, to one of the release's own resources (created after the
+ * pre-install hooks, helm#7447).
+ */
+static void
+lint_needs(pl_plan *p)
+{
+	size_t k, i, j, n;
+
+	for (k = 0; k < p->nphases; k++) {
+		const pl_phase *ph = &p->phases[k];
+
+		if (ph->event == PL_EV_RESOURCES)
+			continue;
+		for (i = 0; i < ph->nsteps; i++) {
+			const pl_object *h = ph->steps[i];
+
+			if (i > 0 && ph->steps[i - 1] == h)
+				continue;      /* a duplicate event: said once */
+			for (n = 0; n < h->nneeds; n++) {
+				const char *want = h->needs[n];
+				const pl_object *later = NULL;
+				int before = 0;
+
+				for (j = 0; j < ph->nsteps && !before; j++)
+					if (ph->steps[j] != h && provides(ph->steps[j], want, h)) {
+						if (j < i)
+							before = 1;
+						else if (later == NULL)
+							later = ph->steps[j];
+					}
+				if (before)
+					continue;
+				if (later != NULL) {
+					diag(p, PL_WARNING, h->file, h->source, h->line, h->col,
+					    "%s hook %s/%s needs %s, which this phase creates after it "
+					    "(weight %lld, then %lld%s): give %s a lower weight",
+					    ph->name, h->kind, h->name, want, (long long)h->weight,
+					    (long long)later->weight, later->weight == h->weight
+					    ? "; equal weights run in name order, not kind order" : "", want);
+					continue;
+				}
+				if (ph->event != PL_EV_PRE_INSTALL)
+					continue;
+				for (j = 0; j < p->nresources; j++)
+					if (provides(p->resources[j], want, h)) {
+						diag(p, PL_WARNING, h->file, h->source, h->line, h->col,
+						    "pre-install hook %s/%s needs %s, one of the release's "
+						    "resources, which are created only after the pre-install "
+						    "hooks: on a first install it fails or waits until --timeout "
+						    "(make %s a pre-install hook with a lower weight)", h->kind, h->name,
+						    want, want);
+						break;
+					}
+			}
+		}
+	}
+}
+
 /* see plan.h */
 int
 pl_finish(pl_plan *p)
@@ -1093,6 +1243,7 @@ pl_finish(pl_plan *p)
 	for (k = 0; k < ne; k++)
 		phase_for(p, evs[k], &p->phases[p->nphases++], scratch);
 	lint_duplicates(p);
+	lint_needs(p);
 out:
 	free(v);
 	free(scratch);

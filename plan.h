@@ -109,6 +109,10 @@ typedef struct {
 	int policy;               /* PL_POLICY_*, from helm.sh/resource-policy */
 
 	cJSON *body;              /* the whole document with PL_KEEP_BODIES, else NULL */
+	char **needs;             /* hooks: objects the pod spec refers to, "Kind/name"
+	                             (ServiceAccount, ConfigMap, Secret,
+	                             PersistentVolumeClaim; Namespace/ns): for lint */
+	size_t nneeds;
 } pl_object;
 
 /*

@@ -815,6 +815,57 @@ TEST(json_shape)
 	return 0;
 }
 
+TEST(lint_needs)
+{
+	begin(PL_OP_INSTALL, 0);
+	/* D2: the Job runs before the ServiceAccount and ConfigMap it uses */
+	addk("templates/h.yaml", "ServiceAccount", "zz-sa", "{\"helm.sh/hook\":\"pre-install\"}");
+	add("templates/h.yaml", "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":"
+	    "\"aa-job\",\"annotations\":{\"helm.sh/hook\":\"pre-install\"}},\"spec\":{\"template\":"
+	    "{\"spec\":{\"serviceAccountName\":\"zz-sa\",\"restartPolicy\":\"Never\",\"containers\":"
+	    "[{\"name\":\"c\",\"envFrom\":[{\"configMapRef\":{\"name\":\"mm-cm\"}}],\"env\":[{\"name\":"
+	    "\"X\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"app-secret\",\"key\":\"k\"}}}]}],"
+	    "\"volumes\":[{\"name\":\"v\",\"configMap\":{\"name\":\"early\"}}]}}}}");
+	addk("templates/h.yaml", "ConfigMap", "mm-cm", "{\"helm.sh/hook\":\"pre-install\"}");
+	addk("templates/h.yaml", "ConfigMap", "early", "{\"helm.sh/hook\":\"pre-install\","
+	    "\"helm.sh/hook-weight\":\"-1\"}");
+	addk("templates/secret.yaml", "Secret", "app-secret", NULL);
+	CHECK(pl_finish(&P) == 0);
+	CHECK_STR(order("pre-install"), "early,aa-job,mm-cm,zz-sa");
+	CHECK(obj("aa-job")->nneeds == 4);
+	CHECK(has_diag(PL_WARNING, "pre-install hook Job/aa-job needs ServiceAccount/zz-sa, which "
+	    "this phase creates after it (weight 0, then 0; equal weights run in name order"));
+	CHECK(has_diag(PL_WARNING, "Job/aa-job needs ConfigMap/mm-cm, which this phase creates after it"));
+	CHECK(!has_diag(PL_WARNING, "ConfigMap/early"));
+	CHECK(has_diag(PL_WARNING, "pre-install hook Job/aa-job needs Secret/app-secret, one of the "
+	    "release's resources"));
+	CHECK(P.nwarnings == 3);
+	pl_free(&P);
+	/* the same chart as a post-install hook: the resources exist by then */
+	begin(PL_OP_INSTALL, 0);
+	add("t", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":"
+	    "\"apps\",\"annotations\":{\"helm.sh/hook\":\"post-install\"}},\"spec\":{\"restartPolicy\":"
+	    "\"Never\",\"serviceAccount\":\"sa\"}}");
+	add("t", "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"sa\","
+	    "\"namespace\":\"apps\"}}");
+	addk("t", "Namespace", "apps", NULL);
+	CHECK(pl_finish(&P) == 0);
+	CHECK(obj("p")->nneeds == 2);
+	CHECK(P.nwarnings == 0);
+	pl_free(&P);
+	/* another namespace does not provide it */
+	begin(PL_OP_INSTALL, 0);
+	add("t", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\",\"annotations\":"
+	    "{\"helm.sh/hook\":\"pre-install\"}},\"spec\":{\"restartPolicy\":\"Never\","
+	    "\"serviceAccountName\":\"sa\"}}");
+	add("t", "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"sa\","
+	    "\"namespace\":\"other\",\"annotations\":{\"helm.sh/hook\":\"pre-install\"}}}");
+	CHECK(pl_finish(&P) == 0);
+	CHECK(P.nwarnings == 0);
+	pl_free(&P);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -845,5 +896,6 @@ main(void)
 	RUN(edge_keep_bodies);
 	RUN(edge_names);
 	RUN(json_shape);
+	RUN(lint_needs);
 	return unit_done();
 }
