@@ -185,6 +185,19 @@ kc "$T/kc-exec" "$CLUSTER_SERVER" "    certificate-authority: $CLUSTER_CA" "exec
 k "$T/o" --kubeconfig "$T/kc-exec" get v1 Namespace "$NS"
 expect k8s-exec-failure-exit3 3 "exec plugin .* failed (exit status 7)" "$T/o"
 
+# ---- token files are re-read when they change (bound tokens rotate) ----
+printf '%s\n' "$ADMIN_TOKEN" > "$T/token"
+kc "$T/kc-tf" "$CLUSTER_SERVER" "    certificate-authority: $CLUSTER_CA" "tokenFile: $T/token"
+"$K" --kubeconfig "$T/kc-tf" getloop 3 1500 v1 Namespace "$NS" > "$T/o" 2>&1 &
+lp=$!
+sleep 0.7
+cat "$INVALID_TOKEN_FILE" > "$T/token.new" && mv "$T/token.new" "$T/token"
+sleep 1.5
+printf '%s\n' "$ADMIN_TOKEN" > "$T/token.new" && mv "$T/token.new" "$T/token"
+wait "$lp"
+cat "$T/o" >> "$ALL"
+check_eq k8s-token-file-reread "ok|error 3|ok" "$(sed 's/:.*//' "$T/o" | tr '\n' '|' | sed 's/|$//')"
+
 # ---- in-cluster, for real: unshare, bind-mounted ServiceAccount files ----
 if unshare --mount true 2>/dev/null; then
 	unshare --mount sh -c '

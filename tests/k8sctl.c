@@ -14,6 +14,7 @@
  *   watch AV KIND NAME N            prints "TYPE NAME" for N events
  *   wait AV KIND NAME PATH VALUE    watches until the field at the dotted
  *                                   PATH (status.succeeded) is VALUE
+ *   getloop N MS AV KIND NAME       N gets, MS apart: "ok" or "error" each
  *   logs POD [CONTAINER [TAIL]]     prints the log
  *   raw VERB PATH                   any request, prints the answer
  *   resource AV KIND                prints "PATH NAMESPACED"
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "k8s_min.h"
 
@@ -222,6 +224,26 @@ main(int argc, char **argv)
 			r = 0;
 		}
 		k8s_watch_close(&wt);
+	} else if (strcmp(cmd, "getloop") == 0 && argc == 5) {
+		int k, n = atoi(argv[0]);
+		struct timespec ts = { atoi(argv[1]) / 1000,
+		    (atoi(argv[1]) % 1000) * 1000000L };
+
+		for (k = 0; k < n; k++) {
+			if (k > 0)
+				nanosleep(&ts, NULL);
+			r = k8s_get(&cl, argv[2], argv[3], cfg.namespace,
+			    argv[4], &out, &e);
+			if (r == 0)
+				printf("ok\n");
+			else
+				printf("error %d: %s\n", k8s_exit_code(&e),
+				    e.msg);
+			fflush(stdout);
+			cJSON_Delete(out);
+			out = NULL;
+		}
+		r = 0;
 	} else if (strcmp(cmd, "logs") == 0 && argc >= 1) {
 		size_t len;
 		int trunc;
