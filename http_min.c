@@ -1289,6 +1289,10 @@ pem_each(const char *pem, size_t len, int (*fn)(void *, const char *,
 				    " large");
 			}
 			inobj = 0;
+			if (der.len == 0) {
+				free(der.p);
+				return fail(e, HM_ECONFIG, "empty PEM object");
+			}
 			if (fn(arg, name, der.p, der.len) < 0) {
 				free(der.p);
 				return -1;
@@ -1304,6 +1308,10 @@ pem_each(const char *pem, size_t len, int (*fn)(void *, const char *,
 	if (br_pem_decoder_push(&pc, "\n", 1) == 1
 	    && br_pem_decoder_event(&pc) == BR_PEM_END_OBJ) {
 		inobj = 0;
+		if (der.len == 0) {
+			free(der.p);
+			return fail(e, HM_ECONFIG, "empty PEM object");
+		}
 		if (!der.oom && fn(arg, name, der.p, der.len) < 0) {
 			free(der.p);
 			return -1;
@@ -1343,7 +1351,8 @@ add_ta(void *arg, const char *name, const unsigned char *der, size_t len)
 	br_x509_decoder_init(&dc, gb_add, &dn);
 	br_x509_decoder_push(&dc, der, len);
 	pk = br_x509_decoder_get_pkey(&dc);
-	if (pk == NULL || dn.oom) {
+	if (pk == NULL || dn.oom || br_x509_decoder_last_error(&dc) != 0
+	    || dn.len == 0) {
 		free(dn.p);
 		return fail(a->e, HM_ECONFIG, "CA certificate %d cannot be"
 		    " decoded", a->certs + 1);
@@ -1363,7 +1372,8 @@ add_ta(void *arg, const char *name, const unsigned char *der, size_t len)
 		free(dn.p);
 		return fail(a->e, HM_ECONFIG, "out of memory");
 	}
-	memcpy(mem, dn.p, dn.len);
+	if (dn.len > 0)
+		memcpy(mem, dn.p, dn.len);
 	free(dn.p);
 	ta->dn.data = mem;
 	ta->dn.len = dn.len;
