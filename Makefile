@@ -82,3 +82,15 @@ clean:
 	rm -rf hookctl build
 
 .PHONY: all deps asan check test bench fuzz demo install uninstall clean
+
+# The local control plane for the cluster tests (tests/cluster/, docs/cluster.md).
+cluster-build:
+	sh tests/cluster/setup.sh > /dev/null
+
+cluster-up: cluster-build
+	sh tests/cluster/up.sh
+
+cluster-down:
+	sh tests/cluster/down.sh
+
+.PHONY: cluster-build cluster-up cluster-down

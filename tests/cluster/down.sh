@@ -1,0 +1,100 @@
+#!/bin/sh
+# down.sh: stop the local control plane (make cluster-down).
+#
+# Stops exactly the processes up.sh started, by the PIDs in $CLUSTER_DIR/pids
+# (each checked against its recorded start time, so a reused PID is never
+# touched), then checks that none of them, and no container process of the
+# simulated kubelet (marked HOOKCTL_CLUSTER_MARK=<cluster dir> in its
+# environment), is left.  Exit 1 if something could not be stopped.
+#
+# down.sh --status: exit 0 when every recorded process runs and the API
+# server answers /readyz, 1 otherwise.  Changes nothing.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$here/../.." && pwd)
+C=${CLUSTER_DIR:-$TOP/.cluster}
+
+say() { printf 'cluster-down: %s\n' "$*" >&2; }
+
+starttime() { # PID -> field 22 of /proc/PID/stat (the comm field may hold spaces)
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
+}
+alive() { # PID START
+	[ -d "/proc/$1" ] && [ "$(starttime "$1")" = "$2" ] &&
+		! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+if [ "${1:-}" = --status ]; then
+	[ -f "$C/pids" ] && [ -f "$C/env" ] || exit 1
+	while read -r name pid st; do
+		alive "$pid" "$st" || { echo "$name ($pid) is not running"; exit 1; }
+	done < "$C/pids"
+	. "$C/env"
+	curl -sf --max-time 2 --cacert "$CLUSTER_CA" -H "Authorization: Bearer $(cat "$ADMIN_TOKEN_FILE")" \
+		-A hookctl-cluster-status "$CLUSTER_SERVER/readyz" | grep -qx ok || exit 1
+	echo "up: $CLUSTER_SERVER"
+	exit 0
+fi
+
+# Marked container processes (the kubelet's children), by exact marker.
+marked() {
+	grep -lzxF "HOOKCTL_CLUSTER_MARK=$C" /proc/[0-9]*/environ 2>/dev/null |
+		sed 's|^/proc/\([0-9]*\)/environ$|\1|'
+}
+
+if [ ! -f "$C/pids" ]; then
+	say "not up (no $C/pids): nothing to stop"
+	exit 0
+fi
+
+# Stop in reverse start order: TERM, then KILL after 5 s.
+tac "$C/pids" > "$C/pids.rev"
+while read -r name pid st; do
+	alive "$pid" "$st" && kill -TERM "$pid" 2>/dev/null
+done < "$C/pids.rev"
+n=0
+while :; do
+	left=
+	while read -r name pid st; do
+		alive "$pid" "$st" && left="$left $name($pid)"
+	done < "$C/pids.rev"
+	[ -z "$left" ] && break
+	n=$((n + 1))
+	if [ $n -eq 50 ]; then
+		say "still running after 5 s:$left; sending KILL"
+		while read -r name pid st; do
+			alive "$pid" "$st" && kill -KILL "$pid" 2>/dev/null
+		done < "$C/pids.rev"
+	fi
+	[ $n -ge 150 ] && break
+	sleep 0.1
+done
+
+for p in $(marked); do
+	kill -KILL "$p" 2>/dev/null
+done
+sleep 0.1
+
+rc=0
+left=
+while read -r name pid st; do
+	alive "$pid" "$st" && left="$left $name($pid)"
+done < "$C/pids.rev"
+m=$(marked | tr '\n' ' ')
+if [ -n "$left" ] || [ -n "$m" ]; then
+	say "error: could not stop:$left ${m:+container processes: $m}"
+	rc=1
+else
+	say "stopped: $(cut -d' ' -f1,2 "$C/pids" | tr '\n' ' ')"
+	rm -f "$C/pids" "$C/env"
+fi
+rm -f "$C/pids.rev"
+if [ -f "$C/etcd-dir" ] && [ $rc -eq 0 ]; then
+	d=$(cat "$C/etcd-dir")
+	case $d in
+	/dev/shm/hookctl-etcd.*|"$C"/etcd) rm -rf "$d" ;;
+	esac
+	rm -f "$C/etcd-dir"
+fi
+exit $rc
