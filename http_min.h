@@ -76,7 +76,7 @@ typedef struct {
 	int ip_mismatch;             /* the chain was fine, the IP was not */
 } hm_x509;
 
-/* One connection, caller-owned (about 40 KB).  Zero it, then hm_open. */
+/* One connection, caller-owned (about 66 KB).  Zero it, then hm_open. */
 typedef struct {
 	int fd;                      /* -1 when closed */
 	int tls;

@@ -117,7 +117,7 @@ typedef void k8s_log_fn(void *arg, const char *verb, const char *path,
 typedef struct k8s_gv k8s_gv;
 
 /*
- * The client: caller-owned (about 50 KB: keep it static or on the heap,
+ * The client: caller-owned (about 66 KB: keep it static or on the heap,
  * not on a small stack).  Zero it, then k8s_client_init.
  */
 typedef struct {
@@ -231,7 +231,7 @@ typedef struct {
 
 /*
  * A watch stream, caller-owned (it holds its own connection, about
- * 40 KB).  Open, call k8s_watch_next until done, close.
+ * 67 KB).  Open, call k8s_watch_next until done, close.
  */
 typedef struct {
 	k8s_client *c;           /* borrowed */

@@ -202,10 +202,9 @@ check_eq k8s-token-file-reread "ok|error 3|ok" "$(sed 's/:.*//' "$T/o" | tr '\n'
 if unshare --mount true 2>/dev/null; then
 	unshare --mount sh -c '
 		mount --make-rprivate / 2>/dev/null
-		mkdir -p /run/secrets 2>/dev/null || mount -t tmpfs tmpfs /run
-		mount -t tmpfs tmpfs /run/secrets &&
-		mkdir -p /run/secrets/kubernetes.io/serviceaccount &&
-		mount --bind "$1" /run/secrets/kubernetes.io/serviceaccount &&
+		mount -t tmpfs tmpfs /var/run &&
+		mkdir -p /var/run/secrets/kubernetes.io/serviceaccount &&
+		mount --bind "$1" /var/run/secrets/kubernetes.io/serviceaccount &&
 		ls /var/run/secrets/kubernetes.io/serviceaccount/token >/dev/null &&
 		env -u KUBECONFIG HOME=/nonexistent KUBERNETES_SERVICE_HOST=127.0.0.1 \
 			KUBERNETES_SERVICE_PORT="$2" "$3" -v config &&
