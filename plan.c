@@ -1446,7 +1446,7 @@ step_json(const pl_plan *p, const pl_phase *ph, const pl_object *o)
 cJSON *
 pl_to_json(const pl_plan *p)
 {
-	cJSON *root = cJSON_CreateObject(), *phases;
+	cJSON *root = cJSON_CreateObject(), *phases, *hooks;
 	size_t i, j;
 
 	if (root == NULL)
@@ -1465,8 +1465,24 @@ pl_to_json(const pl_plan *p)
 		for (j = 0; steps && j < ph->nsteps; j++)
 			cJSON_AddItemToArray(steps, step_json(p, ph, ph->steps[j]));
 	}
+	/* rel.Hooks: the order `helm template` prints them in */
+	hooks = cJSON_AddArrayToObject(root, "hooks");
+	for (i = 0; hooks && i < p->nhooks; i++) {
+		const pl_object *h = p->hooks[i];
+		cJSON *o = cJSON_CreateObject(), *ev;
+
+		if (o == NULL)
+			break;
+		cJSON_AddItemToArray(hooks, o);
+		cJSON_AddStringToObject(o, "kind", h->kind);
+		cJSON_AddStringToObject(o, "name", h->name);
+		cJSON_AddStringToObject(o, "source", h->source);
+		ev = cJSON_AddArrayToObject(o, "events");
+		for (j = 0; ev && j < h->nevents; j++)
+			cJSON_AddItemToArray(ev, cJSON_CreateString(pl_event_name(h->events[j])));
+	}
 	cJSON_AddNumberToObject(root, "warnings", (double)p->nwarnings);
-	if (cJSON_GetArraySize(phases) != (int)p->nphases) {
+	if (cJSON_GetArraySize(phases) != (int)p->nphases || cJSON_GetArraySize(hooks) != (int)p->nhooks) {
 		cJSON_Delete(root);
 		return NULL;
 	}

@@ -193,3 +193,32 @@ check_exit "plan with an unknown operation: exit 2" 2 "$HOOKCTL" plan delete -f 
 check_exit "plan without -f: exit 2" 2 "$HOOKCTL" plan install
 check_exit "plan refuses cluster flags" 2 "$HOOKCTL" plan install -f "$G/edge.yaml" -n prod
 check_exit "plan of a missing file: exit 2" 2 "$HOOKCTL" plan install -f "$T/nope.yaml"
+
+# --- Helm itself as the oracle for Helm's order: `helm template` output, regrouped by
+# template path in reverse, must plan back into the order helm printed (paths sorted
+# byte-wise, then kinds in InstallOrder, stable), for resources and for rel.Hooks.
+helm=
+for h in ${HELM:-} /var/cache/hookctl/*/helm; do
+	[ -x "$h" ] && { helm=$h; break; }
+done
+if [ -z "$helm" ]; then
+	echo "SKIP helm template oracle: no helm binary (tests/cluster/setup.sh puts it in /var/cache/hookctl)"
+else
+	for chart in "$TOP/examples/demo" "$G/chart" "$TOP"/tests/exec/charts/*; do
+		[ -f "$chart/Chart.yaml" ] || continue
+		c=$(basename "$chart")
+		if ! "$helm" template rel "$chart" > "$T/ht-$c.yaml" 2> "$T/ht.err"; then
+			fail "helm oracle $c" "helm template failed: $(head -n 2 "$T/ht.err" | tr '\n' '|')"
+			continue
+		fi
+		python3 "$G/helm_oracle.py" "$T/ht-$c.yaml" "$T/sh-$c.yaml" "$T/want-$c.txt"
+		"$HOOKCTL" plan install -f "$T/sh-$c.yaml" -o json > "$T/sh-$c.json" 2> "$T/ht.err"
+		python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+r = [p for p in d["phases"] if p["name"] == "resources"][0]["steps"]
+print("resources: " + " ".join(s["kind"] + "/" + s["name"] for s in r))
+print("hooks: " + " ".join(h["kind"] + "/" + h["name"] for h in d["hooks"]))' "$T/sh-$c.json" > "$T/got-$c.txt"
+		check_file_eq "helm oracle $c: regrouped helm template output plans in helm's order" \
+			"$T/want-$c.txt" "$T/got-$c.txt"
+	done
+fi

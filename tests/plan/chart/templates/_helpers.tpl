@@ -1,0 +1,3 @@
+{{- define "order.labels" -}}
+app: {{ .Release.Name }}
+{{- end }}
