@@ -50,8 +50,11 @@ t1=$(date +%s%N)
 check_eq "cluster-up-again-exit" 0 "$rc"
 ms=$(( (t1 - t0) / 1000000 ))
 echo "cluster-up from stopped: $ms ms ($(grep -o 'API server [^ ]* ready in [0-9]* ms' "$T/up2.out"))"
-# The budget is 10 s on an idle machine; 25 s leaves room for a loaded one.
-check_eq "cluster-up-again-in-time" yes "$([ "$ms" -lt 25000 ] && echo yes)"
+# The budget is 10 s on an idle machine.  On a loaded one it is stretched by
+# load average / cores (the API server's start is CPU-bound), plus 5 s slack.
+limit=$(awk -v n="$(nproc)" '{ f = $1 / n; if (f < 1) f = 1; printf "%d", 10000 * f + 5000 }' /proc/loadavg)
+echo "cluster-up budget here: $limit ms (load average $(cut -d' ' -f1 /proc/loadavg), $(nproc) cores)"
+check_eq "cluster-up-again-in-time" yes "$([ "$ms" -lt "$limit" ] && echo yes)"
 . "$C/env"
 check "cluster-up-again-works" "$KUBECTL" get node "$NODE_NAME"
 down "$T/down2.out"

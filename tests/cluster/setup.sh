@@ -124,7 +124,7 @@ else
 	tb=$(now)
 	(
 		cd "$tree"
-		export GOPROXY=off GOFLAGS=-p=2
+		export GOPROXY=off GOFLAGS=-p=2 GOCACHE="$src/gocache" HOME="${HOME:-$src}"
 		make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" >"$src/build.log" 2>&1 &
 		pid=$!
 		while kill -0 $pid 2>/dev/null; do
@@ -172,7 +172,7 @@ else
 	mkdir -p "$tmp"
 	spec=$NPM_PKG
 	[ -n "$NPM_VER" ] && spec=$NPM_PKG@$NPM_VER
-	(cd "$tmp" && npm pack --silent "$spec" >pack.out 2>pack.err) ||
+	(cd "$tmp" && npm_config_cache="$tmp/npm-cache" npm pack --silent "$spec" >pack.out 2>pack.err) ||
 		{ cat "$tmp/pack.err" >&2; die "npm pack $spec failed"; }
 	tgz=$(ls "$tmp"/*.tgz | head -n 1)
 	ver=$(basename "$tgz" .tgz | sed 's/.*-//')

@@ -156,7 +156,7 @@ start apiserver "$K8S_BIN/kube-apiserver" \
 	--audit-policy-file "$C/audit-policy.yaml" \
 	--audit-log-path "$C/audit.log" \
 	--enable-priority-and-fairness=false \
-	--profiling=false --v 0
+	--profiling=false --v 0 ${CLUSTER_APISERVER_FLAGS:-}
 API_PID=$PID
 
 # The kubelet and the proxy start while the API server does (they retry).
