@@ -729,6 +729,9 @@ static char *keystr(P *p, const cJSON *k, size_t off)
 		/* Go: strconv.FormatFloat(v, 'g', -1, 32) */
 		float f = (float)k->valuedouble;
 		int prec;
+		if (isinf(f))
+			s = f > 0 ? ".inf" : "-.inf";
+		else {
 		for (prec = 1; prec < 9; prec++) {
 			snprintf(b, sizeof b, "%.*e", prec - 1, (double)f);
 			if ((float)strtod(b, NULL) == f)
@@ -739,6 +742,7 @@ static char *keystr(P *p, const cJSON *k, size_t off)
 		if (e >= -4 && e < 6)
 			snprintf(b, sizeof b, "%.*f",
 			    prec - 1 - e > 0 ? prec - 1 - e : 0, (double)f);
+		}
 	} else if (cJSON_IsNull(k))
 		return fail(p, off, "unsupported: a null mapping key");
 	else
@@ -2190,6 +2194,19 @@ static int directive(P *p, int *sawyaml)
 	return 0;
 }
 
+/* Bytes up to the next line starting with "---" (a size estimate). */
+static size_t doclen(const P *p)
+{
+	const unsigned char *q = p->b + p->pos, *e = p->b + p->n;
+	while ((q = memchr(q, '\n', (size_t)(e - q))) != NULL) {
+		q++;
+		if (e - q >= 3 && q[0] == '-' && q[1] == '-' && q[2] == '-' &&
+		    q > p->b + p->pos + 4)
+			return (size_t)(q - (p->b + p->pos));
+	}
+	return p->n - p->pos;
+}
+
 int ym_next(ym_parser *yp, ym_doc *doc)
 {
 	P st, *p = &st;
@@ -2242,6 +2259,15 @@ int ym_next(ym_parser *yp, ym_doc *doc)
 		if (grow(p, (void **)&p->lt, &p->ltcap, 1, sizeof *p->lt))
 			goto bad;
 		p->lt[p->ltn++] = (uint32_t)p->ls;
+		/* Reserve the tables for this document's size at once: pages
+		 * not used are never touched, and growing by copies is slow. */
+		size_t dl = doclen(p);
+		if (grow(p, (void **)&p->m, &p->mcap, dl / 10 + 64, sizeof *p->m) ||
+		    grow(p, (void **)&p->km, &p->kmcap, dl / 14 + 64,
+		    sizeof *p->km) ||
+		    grow(p, (void **)&p->lt, &p->ltcap, dl / 24 + 64,
+		    sizeof *p->lt))
+			goto bad;
 		p->mn = p->kmn = 0;
 		p->an = 0;
 		if (p->ahcap)
