@@ -556,6 +556,7 @@ hm_open(hm_conn *c, const hm_target *t, int64_t deadline, hm_err *e)
 	c->timed_out = c->broken = 0;
 	c->reusable = 0;
 	c->requests = 0;
+	c->idle_since = 0;
 	c->tls = t->tls;
 	cdl = hm_now_ms() + (t->connect_ms > 0 ? t->connect_ms : 10000);
 	if (deadline > 0 && deadline < cdl)

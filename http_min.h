@@ -91,6 +91,7 @@ typedef struct {
 	int timed_out;
 	int broken;
 	unsigned requests;           /* served on this connection */
+	int64_t idle_since;          /* end of the last exchange (hm_now_ms) */
 } hm_conn;
 
 /* A parsed response head.  Strings point into hm_conn storage or the

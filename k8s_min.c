@@ -1400,6 +1400,10 @@ ensure_conn(k8s_client *c, hm_conn *conn, int64_t deadline, int *reused,
 	hm_err he = { 0 };
 
 	*reused = 0;
+	/* Servers drop idle connections (Go: 90 s); do not race them. */
+	if (conn->fd >= 0 && conn->idle_since > 0
+	    && hm_now_ms() - conn->idle_since > 45000)
+		hm_close(conn);
 	if (conn->fd >= 0 && conn->reusable && !conn->broken) {
 		*reused = 1;
 		return 0;
@@ -1526,6 +1530,7 @@ exchange(k8s_client *c, const char *verb, const char *path, const char *ctype,
 	}
 	if (!c->conn.reusable)
 		hm_close(&c->conn);
+	c->conn.idle_since = hm_now_ms();
 	*outlen = len;
 	if (c->log)
 		c->log(c->log_arg, verb, path, h.status, (long)(hm_now_ms()

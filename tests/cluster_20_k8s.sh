@@ -153,6 +153,31 @@ tls_case k8s-tls-dns-only-by-name dnsonly "https://localhost:$SPORT" ok
 tls_case k8s-tls-expired expired "https://localhost:$SPORT" "has expired or is not yet valid"
 tls_case k8s-tls-wrong-name wrongname "https://localhost:$SPORT" "does not match the server name"
 
+# ---- proxies: proxy-url and HTTPS_PROXY through HTTP CONNECT ----
+: > "$T/proxy.log"
+python3 "$TOP/tests/k8s/connect_proxy.py" "$T/proxy.port" "$T/proxy.log" &
+pp=$!
+n=0
+until [ -s "$T/proxy.port" ] || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
+PXP=$(cat "$T/proxy.port")
+kc "$T/kc-px" "https://localhost:$PORT" "    certificate-authority: $CLUSTER_CA
+    proxy-url: http://user:pw@127.0.0.1:$PXP" "token: $ADMIN_TOKEN"
+k "$T/o" --kubeconfig "$T/kc-px" get v1 Namespace "$NS"
+expect k8s-proxy-url 0 '"phase":"Active"' "$T/o"
+check_eq k8s-proxy-connect "CONNECT localhost:$PORT HTTP/1.1 Basic dXNlcjpwdw==" "$(head -n 1 "$T/proxy.log")"
+# HTTPS_PROXY: for names (never for loopback, Go's rule); NO_PROXY wins.
+: > "$T/proxy.log"
+kc "$T/kc-px" "https://kubernetes.default.svc:$PORT" "    certificate-authority: $CLUSTER_CA" "token: $ADMIN_TOKEN"
+HTTPS_PROXY=http://127.0.0.1:$PXP k "$T/o" --kubeconfig "$T/kc-px" get v1 Namespace "$NS"
+expect k8s-https-proxy-env 0 '"phase":"Active"' "$T/o"
+check_eq k8s-https-proxy-env-connect "CONNECT kubernetes.default.svc:$PORT HTTP/1.1 -" "$(head -n 1 "$T/proxy.log")"
+: > "$T/proxy.log"
+NO_PROXY=.svc HTTPS_PROXY=http://127.0.0.1:$PXP k "$T/o" --kubeconfig "$T/kc-px" get v1 Namespace "$NS"
+expect k8s-no-proxy 3 "cannot resolve kubernetes.default.svc" "$T/o"
+check_eq k8s-no-proxy-direct "" "$(cat "$T/proxy.log")"
+kill "$pp" 2>/dev/null
+wait "$pp" 2>/dev/null
+
 # ---- exec credential plugins ----
 for v in v1 v1beta1; do
 	cat > "$T/plugin-$v" <<EOF
