@@ -1056,10 +1056,28 @@ lint_duplicates(pl_plan *p)
 	free(v);
 }
 
+/* The hooks of event ev in run order into scratch (room for every step); their number. */
+static size_t
+hook_order(const pl_plan *p, int ev, sort_item *scratch)
+{
+	size_t i, j, n = 0;
+
+	/* executing = [h for h in rel.Hooks for e in h.Events if e == phase] */
+	for (i = 0; i < p->nhooks; i++)
+		for (j = 0; j < p->hooks[i]->nevents; j++)
+			if (p->hooks[i]->events[j] == ev) {
+				scratch[n].o = p->hooks[i];
+				scratch[n].rank = i;
+				n++;
+			}
+	qsort(scratch, n, sizeof *scratch, cmp_weight);
+	return n;
+}
+
 static void
 phase_for(pl_plan *p, int ev, pl_phase *ph, sort_item *scratch)
 {
-	size_t i, j, n = 0;
+	size_t i, n;
 
 	ph->event = ev;
 	ph->name = pl_event_name(ev);
@@ -1083,15 +1101,7 @@ phase_for(pl_plan *p, int ev, pl_phase *ph, sort_item *scratch)
 			ph->nsteps = p->nresources;
 		return;
 	}
-	/* executing = [h for h in rel.Hooks for e in h.Events if e == phase] */
-	for (i = 0; i < p->nhooks; i++)
-		for (j = 0; j < p->hooks[i]->nevents; j++)
-			if (p->hooks[i]->events[j] == ev) {
-				scratch[n].o = p->hooks[i];
-				scratch[n].rank = i;
-				n++;
-			}
-	qsort(scratch, n, sizeof *scratch, cmp_weight);
+	n = hook_order(p, ev, scratch);
 	ph->steps = to_ptrs(p, scratch, n);
 	if (ph->steps)
 		ph->nsteps = n;
@@ -1119,31 +1129,29 @@ provides(const pl_object *d, const char *want, const pl_object *h)
  * pre-install hooks, helm#7447).
  */
 static void
-lint_needs(pl_plan *p)
+lint_needs(pl_plan *p, sort_item *v)
 {
-	size_t k, i, j, n;
+	size_t i, j, n, ns;
+	int ev;
 
-	for (k = 0; k < p->nphases; k++) {
-		const pl_phase *ph = &p->phases[k];
+	for (ev = 0; ev < PL_NEVENTS; ev++) {
+		ns = hook_order(p, ev, v);
+		for (i = 0; i < ns; i++) {
+			const pl_object *h = v[i].o;
 
-		if (ph->event == PL_EV_RESOURCES)
-			continue;
-		for (i = 0; i < ph->nsteps; i++) {
-			const pl_object *h = ph->steps[i];
-
-			if (i > 0 && ph->steps[i - 1] == h)
+			if (i > 0 && v[i - 1].o == h)
 				continue;      /* a duplicate event: said once */
 			for (n = 0; n < h->nneeds; n++) {
 				const char *want = h->needs[n];
 				const pl_object *later = NULL;
 				int before = 0;
 
-				for (j = 0; j < ph->nsteps && !before; j++)
-					if (ph->steps[j] != h && provides(ph->steps[j], want, h)) {
+				for (j = 0; j < ns && !before; j++)
+					if (v[j].o != h && provides(v[j].o, want, h)) {
 						if (j < i)
 							before = 1;
 						else if (later == NULL)
-							later = ph->steps[j];
+							later = v[j].o;
 					}
 				if (before)
 					continue;
@@ -1151,12 +1159,12 @@ lint_needs(pl_plan *p)
 					diag(p, PL_WARNING, h->file, h->source, h->line, h->col,
 					    "%s hook %s/%s needs %s, which this phase creates after it "
 					    "(weight %lld, then %lld%s): give %s a lower weight",
-					    ph->name, h->kind, h->name, want, (long long)h->weight,
+					    pl_event_name(ev), h->kind, h->name, want, (long long)h->weight,
 					    (long long)later->weight, later->weight == h->weight
 					    ? "; equal weights run in name order, not kind order" : "", want);
 					continue;
 				}
-				if (ph->event != PL_EV_PRE_INSTALL)
+				if (ev != PL_EV_PRE_INSTALL)
 					continue;
 				for (j = 0; j < p->nresources; j++)
 					if (provides(p->resources[j], want, h)) {
@@ -1243,7 +1251,7 @@ pl_finish(pl_plan *p)
 	for (k = 0; k < ne; k++)
 		phase_for(p, evs[k], &p->phases[p->nphases++], scratch);
 	lint_duplicates(p);
-	lint_needs(p);
+	lint_needs(p, scratch);
 out:
 	free(v);
 	free(scratch);
