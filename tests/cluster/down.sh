@@ -8,7 +8,9 @@
 # environment), is left.  Exit 1 if something could not be stopped.
 #
 # down.sh --status: exit 0 when every recorded process runs and the API
-# server answers /readyz, 1 otherwise.  Changes nothing.
+# server answers /readyz; 1 when nothing is up or a recorded process is gone;
+# 2 when all run but /readyz does not answer ok (within 3 tries of 5 s).
+# Changes nothing.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,10 +33,17 @@ if [ "${1:-}" = --status ]; then
 		alive "$pid" "$st" || { echo "$name ($pid) is not running"; exit 1; }
 	done < "$C/pids"
 	. "$C/env"
-	curl -sf --max-time 2 --cacert "$CLUSTER_CA" -H "Authorization: Bearer $(cat "$ADMIN_TOKEN_FILE")" \
-		-A hookctl-cluster-status "$CLUSTER_SERVER/readyz" | grep -qx ok || exit 1
-	echo "up: $CLUSTER_SERVER"
-	exit 0
+	for try in 1 2 3; do
+		if curl -sf --max-time 5 --cacert "$CLUSTER_CA" \
+			-H "Authorization: Bearer $(cat "$ADMIN_TOKEN_FILE")" \
+			-A hookctl-cluster-status "$CLUSTER_SERVER/readyz" | grep -qx ok; then
+			echo "up: $CLUSTER_SERVER"
+			exit 0
+		fi
+		sleep 1
+	done
+	echo "running, but $CLUSTER_SERVER/readyz does not answer ok"
+	exit 2
 fi
 
 # Marked container processes (the kubelet's children), by exact marker.

@@ -25,11 +25,13 @@ ms() { date +%s%3N; }
 
 # Already up?
 if [ -f "$C/env" ] && [ -f "$C/pids" ]; then
-	if sh "$here/down.sh" --status >/dev/null 2>&1; then
-		say "already up (API server $(sed -n 's/^CLUSTER_SERVER=//p' "$C/env")); nothing to do"
-		exit 0
-	fi
-	say "a previous control plane is half up: stopping what is left"
+	st=$(sh "$here/down.sh" --status 2>&1)
+	case $? in
+	0)	say "already up (API server $(sed -n "s/^CLUSTER_SERVER='\(.*\)'$/\1/p" "$C/env")); nothing to do"
+		exit 0 ;;
+	2)	die "already started, but not ready ($st); make cluster-down, then make cluster-up" ;;
+	esac
+	say "a previous control plane is half up ($st): stopping what is left"
 	sh "$here/down.sh" >&2 || true
 fi
 
@@ -177,7 +179,7 @@ ready() {
 	curl -sf --max-time 2 --cacert "$P/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN" \
 		-A hookctl-cluster-up "$SERVER/readyz" | grep -qx ok
 }
-wait_for apiserver 60 ready
+wait_for apiserver 120 ready
 t_api=$(ms)
 cpu_api=$(sed 's/^.*) //' "/proc/$API_PID/stat" | awk '{print ($12 + $13) * 10}')
 
@@ -238,7 +240,7 @@ KCM_PID=$PID
 # RBAC objects, the in-cluster ServiceAccount and its token; the Node Ready.
 "$PY" "$here/bootstrap.py" --server "$SERVER" --ca "$P/ca.crt" --token-file "$C/tokens/admin" \
 	--objects "$here/rbac.json" --sa hookctl-sa/hookctl --sa-dir "$C/sa" --node "$NODE" \
-	--timeout 30 > "$C/logs/bootstrap.log" 2>&1 ||
+	--timeout 60 > "$C/logs/bootstrap.log" 2>&1 ||
 	{ cat "$C/logs/bootstrap.log" >&2; tail -n 5 "$C/logs/kubelet.log" >&2
 	  sh "$here/down.sh" >&2; die "bootstrap failed"; }
 proxy_ready() { curl -sf --max-time 1 "http://127.0.0.1:$PROXY_CTL_PORT/health"; }
