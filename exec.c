@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cJSON.h"
@@ -190,6 +191,15 @@ ex_hook_state(int wait, const cJSON *obj, char *why, size_t cap)
 			return EX_FAILED;
 		}
 		put(why, cap, "phase %s", ph ? ph : "not set");
+		cJSON_ArrayForEach(c, jobj(st, "containerStatuses")) {
+			const cJSON *wt = jobj(jobj(c, "state"), "waiting");
+			size_t n = strlen(why);
+			if (wt && jstr(wt, "reason") && n < cap) {
+				put(why + n, cap - n, ", container %s waiting: %s",
+				    jstr(c, "name") ? jstr(c, "name") : "?", jstr(wt, "reason"));
+				break;
+			}
+		}
 		return EX_PENDING;
 	}
 	return EX_DONE;
@@ -508,6 +518,8 @@ struct ex_ctx {
 	int open;                /* a progress line is open on a tty */
 	char line[600];          /* the open line's head */
 	int64_t line_t0;
+	struct timespec event_ts; /* -v: when a watch event finished a hook */
+	char event_what[300];
 };
 
 typedef struct ex_ctx ex_ctx;
@@ -687,6 +699,28 @@ r_of(const k8s_err *e)
 	}
 }
 
+/*
+ * -v: how long after the watch event that finished a hook hookctl sent its
+ * next request (called just before each request the executor makes).
+ */
+static void
+reacting(ex_ctx *x)
+{
+	struct timespec now;
+	double us;
+
+	if (!x->event_ts.tv_sec)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (double)(now.tv_sec - x->event_ts.tv_sec) * 1e6 +
+	    (double)(now.tv_nsec - x->event_ts.tv_nsec) / 1e3;
+	x->event_ts.tv_sec = 0;
+	line_break(x);
+	fflush(stdout);
+	fprintf(stderr, "hookctl: next request %.3f ms after the watch event that finished %s\n",
+	    us / 1000, x->event_what);
+}
+
 /* -v: one line per request on stderr. */
 static void
 log_request(void *arg, const char *verb, const char *path, int status, long ms)
@@ -734,7 +768,9 @@ dry(ex_ctx *x, const char *verb, const pl_object *s, int with_name,
 
 /* ---- watching ---- */
 
-enum { W_DONE = 10, W_DELETED = 11 };   /* apart from the XR_* codes */
+enum { W_DONE = 10, W_DELETED = 11 };
+
+static int judge_never(const pl_object *s, const cJSON *obj, char *why, size_t cap);   /* apart from the XR_* codes */
 
 /*
  * Watches one object from resourceVersion rv until judge says it is
@@ -757,6 +793,7 @@ watch_obj(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline,
 		err->cat = K8S_EPROTO;
 		return -1;
 	}
+	reacting(x);
 	if (k8s_watch_open(x->c, w, s->api_version, s->kind, obj_ns(x, s), s->name,
 	    NULL, rv, err) != 0) {
 		free(w);
@@ -799,6 +836,10 @@ watch_obj(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline,
 		if (strcmp(ev.type, "ADDED") == 0 || strcmp(ev.type, "MODIFIED") == 0) {
 			int j = judge(s, ev.object, why, cap);
 			cJSON_Delete(ev.object);
+			if (j != EX_PENDING && x->o->verbose && judge != judge_never) {
+				clock_gettime(CLOCK_MONOTONIC, &x->event_ts);
+				snprintf(x->event_what, sizeof x->event_what, "%s/%s", s->kind, s->name);
+			}
 			if (j != EX_PENDING) {
 				*res = j;
 				rc = W_DONE;
@@ -875,6 +916,7 @@ delete_obj(ex_ctx *x, const pl_object *s, int wait, const char *why_dry, int *ex
 		return XR_FAILED;
 	}
 	strcat(path, "?propagationPolicy=Background");
+	reacting(x);
 	if (k8s_request(x->c, "DELETE", path, NULL, NULL, 0, &out, err) != 0) {
 		if (err->http == 404)
 			return XR_OK;
@@ -1029,6 +1071,7 @@ hook_logs(ex_ctx *x, const pl_object *s, long tail, int helm_header, int with_in
 		return;
 	memset(&err, 0, sizeof err);
 	if (s->wait == PL_WAIT_SUCCEEDED) {
+		reacting(x);
 		if (k8s_get(x->c, "v1", "Pod", obj_ns(x, s), s->name, &list, &err) != 0) {
 			warn(x, "no logs for pod %s: %s", s->name, err.msg);
 			return;
@@ -1038,6 +1081,7 @@ hook_logs(ex_ctx *x, const pl_object *s, long tail, int helm_header, int with_in
 		return;
 	}
 	snprintf(sel, sizeof sel, "job-name=%s", s->name);
+	reacting(x);
 	if (k8s_list(x->c, "v1", "Pod", obj_ns(x, s), sel, NULL, &list, &err) != 0) {
 		warn(x, "no logs for job %s: %s", s->name, err.msg);
 		return;
@@ -1115,6 +1159,7 @@ run_hook(ex_ctx *x, const pl_phase *ph, size_t i)
 		step_end(x, ph, i, s, "would run", NULL);
 		return XR_OK;
 	}
+	reacting(x);
 	if (k8s_apply(x->c, s->body, obj_ns(x, s), 0, &live, &err) != 0) {
 		r = r_of(&err);
 		step_end(x, ph, i, s, "failed", "create");
@@ -1292,6 +1337,7 @@ apply_resources(ex_ctx *x, size_t pi)
 			x->state[pi][i] = ST_DONE;
 			continue;
 		}
+		reacting(x);
 		if (k8s_apply(x->c, s->body, obj_ns(x, s), 0, &live, &err) != 0) {
 			r = r_of(&err);
 			x->state[pi][i] = ST_FAILED;
@@ -1426,15 +1472,18 @@ summary_to(ex_ctx *x, int code, FILE *f)
 	done[0] = notdone[0] = 0;
 	for (pi = 0; pi < x->plan.nphases; pi++) {
 		const pl_phase *ph = &x->plan.phases[pi];
+		size_t ndone = 0;
 		for (i = 0; i < ph->nsteps; i++) {
 			const pl_object *s = ph->steps[i];
 			int st = x->state[pi][i];
 			if (st == ST_DONE)
-				append(done, sizeof done, "%s %s/%s", ph->name, s->kind, s->name);
+				ndone++;
 			else
 				append(notdone, sizeof notdone, "%s %s/%s%s", ph->name, s->kind, s->name,
 				    st == ST_FAILED ? " (failed)" : st == ST_SKIPPED ? " (skipped)" : "");
 		}
+		if (ph->nsteps)
+			append(done, sizeof done, "%s %zu/%zu", ph->name, ndone, ph->nsteps);
 	}
 	if (x->json) {
 		cJSON *ev = jevent("summary");

@@ -82,6 +82,9 @@ TEST(pod_phases)
 	CHECK(state(PL_WAIT_SUCCEEDED, "{\"status\":{\"phase\":\"Running\"}}", why) == EX_PENDING);
 	CHECK_STR(why, "phase Running");
 	CHECK(state(PL_WAIT_SUCCEEDED, "{\"status\":{\"phase\":\"Pending\"}}", why) == EX_PENDING);
+	CHECK(state(PL_WAIT_SUCCEEDED, "{\"status\":{\"phase\":\"Pending\",\"containerStatuses\":[{\"name\":\"t\","
+	    "\"state\":{\"waiting\":{\"reason\":\"CreateContainerConfigError\"}}}]}}", why) == EX_PENDING);
+	CHECK_STR(why, "phase Pending, container t waiting: CreateContainerConfigError");
 	CHECK(state(PL_WAIT_SUCCEEDED, "{}", why) == EX_PENDING);
 	CHECK(state(PL_WAIT_SUCCEEDED, "{\"status\":{\"phase\":\"Failed\",\"containerStatuses\":[{\"name\":\"t\","
 	    "\"state\":{\"terminated\":{\"exitCode\":3,\"reason\":\"Error\"}}}]}}", why) == EX_FAILED);

@@ -1,0 +1,116 @@
+#!/bin/sh
+# The example chart installed and uninstalled by helm and by hookctl on the
+# same local control plane, in one run: wall time ratio, API requests (from
+# the audit log), peak RSS, and how fast hookctl acts on a hook Job's
+# completion (the job controller's status update that completes it, to
+# hookctl's next request, both in the audit log).
+#
+# Uses the running control plane ($CLUSTER_DIR or .cluster), else starts
+# one (and stops it at the end).
+set -u
+. "$TOP/bench/lib.sh"
+C=${CLUSTER_DIR:-$TOP/.cluster}
+export CLUSTER_DIR=$C
+N=${BENCH_RUNS:-3}
+
+started=no
+if ! { [ -f "$C/env" ] && sh "$TOP/tests/cluster/down.sh" --status >/dev/null 2>&1; }; then
+	if ! sh "$TOP/tests/cluster/setup.sh" --check >/dev/null 2>&1; then
+		echo "SKIP install vs helm: the control plane is not built (make cluster-build)"
+		exit 0
+	fi
+	sh "$TOP/tests/cluster/up.sh" >/dev/null 2>&1 || { echo "SKIP install vs helm: cluster-up failed"; exit 0; }
+	started=yes
+fi
+. "$C/env"
+export KUBECONFIG
+trap '[ $started = yes ] && sh "$TOP/tests/cluster/down.sh" >/dev/null 2>&1' EXIT
+W=$(mktemp -d)
+
+now_ms() { date +%s%3N; }
+mark() { wc -l < "$AUDIT_LOG"; }
+
+# requests AGENT MARK: requests the agent made (as admin) after line MARK.
+requests() {
+	tail -n +"$(($2 + 1))" "$AUDIT_LOG" | jq -c --arg a "$1" 'select(.user.username == "admin"
+		and (.userAgent | ascii_downcase | startswith($a))
+		and ((.verb == "watch" and .stage == "ResponseStarted")
+		  or (.verb != "watch" and .stage == "ResponseComplete")))' | wc -l
+}
+
+# delay MARK NS: ms from the job controller's last status update of Job
+# demo-db-migrate to the next request of hookctl, per the audit log.
+delay() {
+	tail -n +"$(($1 + 1))" "$AUDIT_LOG" | jq -rs --arg ns "$2" '
+		def ms: sub("\\.(?<f>[0-9]+)Z$"; "Z") as $s | ((.[0:19] + "Z") | fromdateiso8601) * 1000
+			+ ((capture("\\.(?<f>[0-9]+)Z$").f + "000000")[0:6] | tonumber / 1000);
+		[ .[] | select(.objectRef.namespace == $ns) ] as $ev
+		| [ $ev[] | select(.stage == "ResponseComplete" and .verb == "update"
+			and .objectRef.resource == "jobs" and .objectRef.subresource == "status"
+			and .objectRef.name == "demo-db-migrate") | .stageTimestamp | ms ] | max as $done
+		| [ $ev[] | select(.userAgent == "hookctl" and .stage != "ResponseStarted"
+			and (.requestReceivedTimestamp | ms) > $done) | .requestReceivedTimestamp | ms ] | min as $next
+		| ($next - $done) * 100 | round / 100'
+}
+
+ht=0; kt=0; hrss=0; krss=0; hq=0; kq=0; hcpu=0; kcpu=0; : > "$W/delays"; : > "$W/react"
+i=0
+while [ $i -lt "$N" ]; do
+	i=$((i + 1))
+	for who in helm hookctl; do
+		ns=bench-$who-$i-$$
+		"$KUBECTL" create namespace "$ns" >/dev/null
+		# a fresh namespace gets its ServiceAccount "default" a moment later;
+		# a Job created before it waits for it (the same for both)
+		j=0
+		until "$KUBECTL" get serviceaccount default -n "$ns" >/dev/null 2>&1 || [ $j -ge 50 ]; do
+			sleep 0.1; j=$((j + 1))
+		done
+		m=$(mark)
+		t0=$(now_ms)
+		if [ $who = helm ]; then
+			/usr/bin/time -f "%M %U %S" -o "$W/rss1" "$HELM" install demo "$TOP/examples/demo" -n "$ns" >/dev/null 2>&1 || echo "helm install failed" >&2
+			/usr/bin/time -f "%M %U %S" -o "$W/rss2" "$HELM" uninstall demo -n "$ns" >/dev/null 2>&1 || echo "helm uninstall failed" >&2
+		else
+			/usr/bin/time -f "%M %U %S" -o "$W/rss1" "$HOOKCTL" install demo -f "$TOP/examples/demo.yaml" -n "$ns" -v >/dev/null 2>"$W/v.err" || echo "hookctl install failed" >&2
+			sed -n 's/^hookctl: next request \([0-9.]*\) ms after the watch event.*/\1/p' "$W/v.err" >> "$W/react"
+			/usr/bin/time -f "%M %U %S" -o "$W/rss2" "$HOOKCTL" uninstall demo -f "$TOP/examples/demo.yaml" -n "$ns" >/dev/null 2>&1 || echo "hookctl uninstall failed" >&2
+		fi
+		t1=$(now_ms)
+		sleep 1   # the audit log is written asynchronously
+		q=$(requests "$who" "$m")
+		rss=$(cat "$W/rss1" "$W/rss2" | awk '{print $1}' | sort -n | tail -n 1)
+		cpu=$(cat "$W/rss1" "$W/rss2" | awk '{ s += ($2 + $3) * 1000 } END { printf "%d", s }')
+		if [ $who = helm ]; then
+			ht=$((ht + t1 - t0)); hq=$q; hcpu=$((hcpu + cpu)); [ "$rss" -gt $hrss ] && hrss=$rss
+		else
+			kt=$((kt + t1 - t0)); kq=$q; kcpu=$((kcpu + cpu)); [ "$rss" -gt $krss ] && krss=$rss
+			d=$(delay "$m" "$ns")
+			[ -n "$d" ] && [ "$d" != null ] && echo "$d" >> "$W/delays"
+		fi
+		"$KUBECTL" delete namespace "$ns" --wait=false >/dev/null 2>&1
+	done
+done
+hm=$((ht / N)); km=$((kt / N))
+ratio=$(awk -v h="$hm" -v k="$km" 'BEGIN { printf "%.1f", h / (k > 0 ? k : 1) }')
+budget "install+uninstall wall time vs helm" "hookctl ${km} ms, helm ${hm} ms: ${ratio}x (mean of $N)" \
+	"$(awk -v r="$ratio" 'BEGIN { print (r >= 5) ? 1 : 0 }') -eq 1" "at least 5x faster"
+budget "install+uninstall API requests vs helm" "hookctl $kq, helm $hq" "$kq -le $hq" "no more than helm"
+echo "FIGURE peak RSS of install or uninstall: hookctl ${krss} KiB, helm ${hrss} KiB"
+echo "FIGURE CPU time (user+sys) of install+uninstall: hookctl $((kcpu / N)) ms, helm $((hcpu / N)) ms (mean of $N)"
+if [ -s "$W/delays" ]; then
+	med=$(sort -n "$W/delays" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	worst=$(sort -n "$W/delays" | tail -n 1)
+	budget "hook Job completion to next request" "median ${med} ms, worst ${worst} ms (of $N; includes the API server's watch delivery)" \
+		"$(awk -v d="$med" 'BEGIN { print (d < 10) ? 1 : 0 }') -eq 1" "under 10 ms"
+fi
+if [ -s "$W/react" ]; then
+	worst=$(sort -n "$W/react" | tail -n 1)
+	budget "hook finished (watch event read) to next request, inside hookctl (-v)" \
+		"worst ${worst} ms of $(wc -l < "$W/react") hooks" \
+		"$(awk -v d="$worst" 'BEGIN { print (d < 10) ? 1 : 0 }') -eq 1" "under 10 ms"
+fi
+if [ ! -s "$W/delays" ]; then
+	echo "BUDGET hook Job completion to next request: not measured (no Job status update in the audit log) (under 10 ms) OVER"
+fi
+rm -rf "$W"
