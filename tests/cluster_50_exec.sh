@@ -167,5 +167,27 @@ check_eq "test --logs: exit 0" 0 $?
 check "test --logs: POD LOGS header and output" sh -c \
 	"grep -q '^POD LOGS: demo-test-connection (wget)$' '$O/14.out' && grep -q '^connected$' '$O/14.out'"
 
+# 15. rollback: pre-rollback hooks, the resources, post-rollback hooks.
+m=$(audit_mark)
+$K rollback relb -f "$D/rollback.yaml" -n "$ns" > "$O/15.out" 2>&1
+check_eq "rollback: exit 0" 0 $?
+wait_audit
+check_eq "rollback: hooks around the resource, in Helm's order" \
+	"delete Job rb-pre|patch Job rb-pre|delete Job rb-pre|patch ConfigMap rb-res|delete ConfigMap rb-post|patch ConfigMap rb-post" \
+	"$(seq_of hookctl "$ns" "$m" | awk '{print $1, $2, $3}' | paste -sd'|')"
+
+# 16. A CRD hook with hook-succeeded is never deleted (Helm's rule).
+crd=c$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+sed "s/NAME/$crd/g" "$D/crd-hook.yaml" > "$O/crd.yaml"
+m=$(audit_mark)
+$K run pre-install -f "$O/crd.yaml" -n "$ns" > "$O/16.out" 2>&1
+check_eq "CRD hook: exit 0" 0 $?
+check_eq "CRD hook: still there after hook-succeeded" "widgets.$crd.example.com" \
+	"$("$KUBECTL" get crd "widgets.$crd.example.com" -o 'jsonpath={.metadata.name}' 2>&1)"
+wait_audit
+check_eq "CRD hook: applied, never deleted (not even before-hook-creation)" "patch" \
+	"$("$AUDIT_SEQ" --after "$m" -a hookctl -u admin -k CustomResourceDefinition "$AUDIT_LOG" | awk '{print $1}' | paste -sd' ')"
+"$KUBECTL" delete crd "widgets.$crd.example.com" --wait=false >/dev/null 2>&1
+
 "$KUBECTL" delete namespace "$ns" --wait=false >/dev/null 2>&1
 exit 0
