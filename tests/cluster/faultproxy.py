@@ -58,7 +58,7 @@ LOCK = threading.Lock()
 RULES = []
 LOG = []
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
-       "trailer", "upgrade", "content-length", "host"}
+       "trailer", "upgrade", "content-length", "host", "expect"}
 
 
 def status_body(code, reason, message):

@@ -336,6 +336,7 @@ class PodWorker(threading.Thread):
         self.deadline = spec.get("activeDeadlineSeconds")
         self.initialized = False
         self.grace = 30
+        self.send_lock = threading.Lock()  # one status PATCH at a time, in order
 
     def container(self, name):
         for c in self.containers + self.inits:
@@ -345,6 +346,10 @@ class PodWorker(threading.Thread):
 
     # status ----------------------------------------------------------
     def post_status(self):
+        with self.send_lock:
+            return self._post_status()
+
+    def _post_status(self):
         with self.lock:
             t = now_rfc3339()
             running_all = all(c.current() is not None and c.current().finished is None
@@ -545,6 +550,14 @@ class PodWorker(threading.Thread):
             delay = min(delay * 2, 10.0)
 
     def run(self):
+        try:
+            self._run()
+        finally:
+            # Deleted while finishing: complete the deletion all the same.
+            if self.kill.is_set():
+                delete_pod(self.ns, self.name, self.uid)
+
+    def _run(self):
         os.makedirs(self.dir, exist_ok=True)
         self.post_status()
         ok = True
@@ -594,7 +607,6 @@ class PodWorker(threading.Thread):
             if self.phase not in ("Succeeded", "Failed"):
                 self.phase = "Failed" if self.restart == "Never" else self.phase
         self.post_status()
-        delete_pod(self.ns, self.name, self.uid)
 
 
 def delete_pod(ns, name, uid):
@@ -648,9 +660,12 @@ def handle(ev_type, pod):
                 if g is not None:
                     w.grace = g
                 w.kill.set()
-                return
-            phase = (pod.get("status") or {}).get("phase")
-            threading.Thread(target=delete_pod, args=(ns, name, uid), daemon=True).start()
+
+            def finish(w=w):
+                if w is not None:
+                    w.join()  # its processes are stopped
+                delete_pod(ns, name, uid)
+            threading.Thread(target=finish, daemon=True).start()
             return
         if w is not None:
             return
