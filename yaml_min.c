@@ -122,14 +122,14 @@ static void restore(P *p, const struct sv *s)
 	p->pos = s->pos; p->ls = s->ls; p->ltn = s->ltn; p->line = s->line;
 }
 
-static int ch(const P *p, size_t i)
+static inline int ch(const P *p, size_t i)
 {
 	return i < p->n ? p->b[i] : -1;
 }
 
-static int isbrk(int c) { return c == '\n' || c == '\r'; }
-static int isws(int c) { return c == ' ' || c == '\t'; }
-static int isblankz(int c) { return c == ' ' || c == '\t' || isbrk(c) || c < 0; }
+static inline int isbrk(int c) { return c == '\n' || c == '\r'; }
+static inline int isws(int c) { return c == ' ' || c == '\t'; }
+static inline int isblankz(int c) { return c == ' ' || c == '\t' || isbrk(c) || c < 0; }
 static int isflowind(int c)
 {
 	return c == ',' || c == '[' || c == ']' || c == '{' || c == '}';
@@ -1531,8 +1531,8 @@ static int block_key(P *p, struct key *k)
 	struct props pr = { 0 };
 	const char *t;
 	size_t tn;
-	int multi, plainkey = 0;
-	cJSON *kn;
+	int multi, fast = 0;
+	cJSON *kn = NULL;
 	int c = ch(p, p->pos);
 	if (c == '?' && isblankz(ch(p, p->pos + 1))) {
 		fail(p, p->pos, "unsupported: complex mapping key (\"?\")");
@@ -1556,7 +1556,8 @@ static int block_key(P *p, struct key *k)
 			found(p, p->pos, "a key on one line");
 			return -1;
 		}
-		if (!(kn = scalar(p, t, tn, 0, pr.tag, k->off)))
+		fast = !pr.present;
+		if (!fast && !(kn = scalar(p, t, tn, 0, pr.tag, k->off)))
 			return -1;
 	} else if (c == '[' || c == '{') {
 		fail(p, p->pos, "unsupported: flow collection as a mapping key");
@@ -1567,22 +1568,35 @@ static int block_key(P *p, struct key *k)
 	} else {
 		if (plain(p, -1, 0, 1, &t, &tn, &multi))
 			return -1;
-		plainkey = 1;
 		k->merge = pr.tag == T_NONE && tn == 2 && !memcmp(t, "<<", 2);
-		if (!(kn = scalar(p, t, tn, 1, pr.tag, k->off)))
+		if (!pr.present && !k->merge) {
+			struct res r;
+			resolve(p, t, tn, &r);
+			fast = r.kind == R_STR && !p->failed;
+		}
+		if (!fast && !(kn = scalar(p, t, tn, 1, pr.tag, k->off)))
 			return -1;
 	}
-	bury(p, kn);
-	if (!anchor(p, &pr, kn))
-		return -1;
-	(void)plainkey;
+	if (fast) {        /* a string key: no node */
+		if (!(k->s = cJSON_malloc(tn + 1))) {
+			oom(p);
+			return -1;
+		}
+		if (tn)
+			memcpy(k->s, t, tn);
+		k->s[tn] = 0;
+	} else {
+		bury(p, kn);
+		if (!anchor(p, &pr, kn))
+			return -1;
+	}
 	skipws(p);
 	if (ch(p, p->pos) != ':' || !isblankz(ch(p, p->pos + 1))) {
 		found(p, p->pos, "\":\" after a mapping key");
 		return -1;
 	}
 	p->pos++;
-	if (!k->merge && !(k->s = keystr(p, kn, k->off)))
+	if (!fast && !k->merge && !(k->s = keystr(p, kn, k->off)))
 		return -1;
 	return 0;
 }
@@ -2086,6 +2100,19 @@ static int utf8ok(const unsigned char *b, size_t n, size_t *bad)
 {
 	size_t i = 0;
 	while (i < n) {
+		/* eight bytes of printable ASCII at a time */
+		while (i + 8 <= n) {
+			uint64_t v;
+			memcpy(&v, b + i, 8);
+			const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+			uint64_t w = v ^ (ones * 0x7f);   /* DEL: a zero byte */
+			if (((v | ((v - ones * 0x20) & ~v) | ((w - ones) & ~w)) &
+			    high) != 0)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		unsigned c = b[i];
 		if (c < 0x80) {
 			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
