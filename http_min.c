@@ -27,6 +27,9 @@
 #define MSG_NOSIGNAL 0
 #endif
 
+static int fail(hm_err *e, int cat, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 fail(hm_err *e, int cat, const char *fmt, ...)
 {
@@ -499,8 +502,67 @@ tls_words(hm_conn *c, int err)
  * BearSSL's br_ssl_client_init_full, trimmed to what Kubernetes API
  * servers speak: TLS 1.2, ECDHE with RSA or ECDSA certificates, AES-GCM
  * and ChaCha20-Poly1305; P-256, P-384, x25519; SHA-2 only.  No CBC, CCM,
- * 3DES, static RSA key exchange, MD5 or SHA-1 (about 15 KB less).
+ * 3DES, static RSA key exchange, MD5 or SHA-1, and one implementation
+ * of each primitive (portable, constant-time) instead of several: about
+ * 38 KB less than br_ssl_client_init_full.
  */
+/*
+ * Elliptic curves: P-256 and P-384 through the generic i31 code, x25519
+ * through c25519_i31 (sharing the i31 big-integer code).  br_ec_all_m31
+ * adds a specialised P-256 and x25519 (12 KB) that
+ * a handful of handshakes per run do not need.
+ */
+static const br_ec_impl *
+ec_for(int curve)
+{
+	return curve == BR_EC_curve25519 ? &br_ec_c25519_i31 : &br_ec_prime_i31;
+}
+
+static const unsigned char *
+ec_generator(int curve, size_t *len)
+{
+	return ec_for(curve)->generator(curve, len);
+}
+
+static const unsigned char *
+ec_order(int curve, size_t *len)
+{
+	return ec_for(curve)->order(curve, len);
+}
+
+static size_t
+ec_xoff(int curve, size_t *len)
+{
+	return ec_for(curve)->xoff(curve, len);
+}
+
+static uint32_t
+ec_mul(unsigned char *g, size_t glen, const unsigned char *x, size_t xlen,
+    int curve)
+{
+	return ec_for(curve)->mul(g, glen, x, xlen, curve);
+}
+
+static size_t
+ec_mulgen(unsigned char *r, const unsigned char *x, size_t xlen, int curve)
+{
+	return ec_for(curve)->mulgen(r, x, xlen, curve);
+}
+
+static uint32_t
+ec_muladd(unsigned char *a, const unsigned char *b, size_t len,
+    const unsigned char *x, size_t xlen, const unsigned char *y, size_t ylen,
+    int curve)
+{
+	return ec_for(curve)->muladd(a, b, len, x, xlen, y, ylen, curve);
+}
+
+static const br_ec_impl hm_ec = {
+	(uint32_t)1 << BR_EC_secp256r1 | (uint32_t)1 << BR_EC_secp384r1
+	    | (uint32_t)1 << BR_EC_secp521r1 | (uint32_t)1 << BR_EC_curve25519,
+	ec_generator, ec_order, ec_xoff, ec_mul, ec_mulgen, ec_muladd
+};
+
 static void
 client_init(br_ssl_client_context *cc, br_x509_minimal_context *xc,
     const br_x509_trust_anchor *tas, size_t tas_num)
@@ -530,17 +592,23 @@ client_init(br_ssl_client_context *cc, br_x509_minimal_context *xc,
 		br_ssl_engine_set_hash(&cc->eng, hid, hashes[id]);
 		br_x509_minimal_set_hash(xc, hid, hashes[id]);
 	}
-	br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
-	br_x509_minimal_set_ecdsa(xc, &br_ec_all_m31,
-	    br_ecdsa_vrfy_asn1_get_default());
+	br_x509_minimal_set_rsa(xc, &br_rsa_i31_pkcs1_vrfy);
+	br_x509_minimal_set_ecdsa(xc, &hm_ec, &br_ecdsa_i31_vrfy_asn1);
 	br_ssl_engine_set_x509(&cc->eng, &xc->vtable);
-	br_ssl_engine_set_rsavrfy(&cc->eng, br_rsa_pkcs1_vrfy_get_default());
-	br_ssl_engine_set_ec(&cc->eng, &br_ec_all_m31);
-	br_ssl_engine_set_ecdsa(&cc->eng, br_ecdsa_vrfy_asn1_get_default());
+	br_ssl_engine_set_rsavrfy(&cc->eng, &br_rsa_i31_pkcs1_vrfy);
+	br_ssl_engine_set_ec(&cc->eng, &hm_ec);
+	br_ssl_engine_set_ecdsa(&cc->eng, &br_ecdsa_i31_vrfy_asn1);
 	br_ssl_engine_set_prf_sha256(&cc->eng, &br_tls12_sha256_prf);
 	br_ssl_engine_set_prf_sha384(&cc->eng, &br_tls12_sha384_prf);
-	br_ssl_engine_set_default_aes_gcm(&cc->eng);
-	br_ssl_engine_set_default_chapol(&cc->eng);
+	/* Portable constant-time AES and GHASH, ChaCha20 and Poly1305. */
+	br_ssl_engine_set_gcm(&cc->eng, &br_sslrec_in_gcm_vtable,
+	    &br_sslrec_out_gcm_vtable);
+	br_ssl_engine_set_aes_ctr(&cc->eng, &br_aes_ct64_ctr_vtable);
+	br_ssl_engine_set_ghash(&cc->eng, &br_ghash_ctmul64);
+	br_ssl_engine_set_chapol(&cc->eng, &br_sslrec_in_chapol_vtable,
+	    &br_sslrec_out_chapol_vtable);
+	br_ssl_engine_set_chacha20(&cc->eng, &br_chacha20_ct_run);
+	br_ssl_engine_set_poly1305(&cc->eng, &br_poly1305_ctmul_run);
 }
 
 int
@@ -626,12 +694,11 @@ hm_open(hm_conn *c, const hm_target *t, int64_t deadline, hm_err *e)
 	br_ssl_engine_set_protocol_names(&c->sc.eng, alpn, 1);
 	if (t->chain_len > 0 && t->rsa != NULL)
 		br_ssl_client_set_single_rsa(&c->sc, t->chain, t->chain_len,
-		    t->rsa, br_rsa_pkcs1_sign_get_default());
+		    t->rsa, &br_rsa_i31_pkcs1_sign);
 	else if (t->chain_len > 0 && t->ec != NULL)
 		br_ssl_client_set_single_ec(&c->sc, t->chain, t->chain_len,
 		    t->ec, BR_KEYTYPE_SIGN | BR_KEYTYPE_KEYX,
-		    BR_KEYTYPE_EC, &br_ec_all_m31,
-		    br_ecdsa_sign_asn1_get_default());
+		    BR_KEYTYPE_EC, &hm_ec, &br_ecdsa_i31_sign_asn1);
 	if (getentropy(seed, sizeof seed) != 0) {
 		hm_close(c);
 		return fail(e, HM_ECONNECT, "getentropy failed");

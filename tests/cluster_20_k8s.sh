@@ -128,22 +128,25 @@ expect k8s-insecure-warns 0 "WARNING: the server certificate of .* is NOT verifi
 
 # Expired and IP-mismatched certificates: openssl s_server with our PKI.
 SPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-tls_case() { # NAME CERT SERVER-URL PATTERN
-	openssl s_server -quiet -accept "127.0.0.1:$SPORT" -cert "$T/pki/$2.crt" \
-		-key "$T/pki/$2.key" -www > /dev/null 2>&1 &
+USER_LINE="token: $ADMIN_TOKEN"
+tls_case() { # NAME CERT SERVER-URL PATTERN [S_SERVER-ARGS...]
+	name=$1 cert=$2 url=$3 pat=$4
+	shift 4
+	openssl s_server -quiet -accept "127.0.0.1:$SPORT" -cert "$T/pki/$cert.crt" \
+		-key "$T/pki/$cert.key" -www "$@" > /dev/null 2>&1 &
 	sp=$!
 	n=0
 	until python3 -c "import socket; socket.create_connection(('127.0.0.1',$SPORT),1)" 2>/dev/null || [ $n -ge 50 ]; do
 		sleep 0.1; n=$((n + 1))
 	done
-	kc "$T/kc-s" "$3" "    certificate-authority: $T/pki/ca.crt" "token: $ADMIN_TOKEN"
+	kc "$T/kc-s" "$url" "    certificate-authority: $T/pki/ca.crt" "$USER_LINE"
 	k "$T/o" --kubeconfig "$T/kc-s" --timeout 5 raw GET /version
 	kill "$sp" 2>/dev/null
 	wait "$sp" 2>/dev/null
-	if [ "$4" = ok ]; then
-		expect "$1" 1 "not JSON" "$T/o"  # the handshake passed
+	if [ "$pat" = ok ]; then
+		expect "$name" 1 "not JSON" "$T/o"  # the handshake passed
 	else
-		expect "$1" 3 "$4" "$T/o"
+		expect "$name" 3 "$pat" "$T/o"
 	fi
 }
 tls_case k8s-tls-ip-san-ok good "https://127.0.0.1:$SPORT" ok
@@ -152,6 +155,25 @@ tls_case k8s-tls-ip-mismatch dnsonly "https://127.0.0.1:$SPORT" "does not name t
 tls_case k8s-tls-dns-only-by-name dnsonly "https://localhost:$SPORT" ok
 tls_case k8s-tls-expired expired "https://localhost:$SPORT" "has expired or is not yet valid"
 tls_case k8s-tls-wrong-name wrongname "https://localhost:$SPORT" "does not match the server name"
+# The suites and curves kept in the trimmed BearSSL, one by one.
+tls_case k8s-tls-chacha20-x25519 good "https://127.0.0.1:$SPORT" ok \
+	-cipher ECDHE-RSA-CHACHA20-POLY1305 -curves X25519
+tls_case k8s-tls-aes256-p384 good "https://127.0.0.1:$SPORT" ok \
+	-cipher ECDHE-RSA-AES256-GCM-SHA384 -curves P-384
+tls_case k8s-tls-ecdsa-aes128-p256 ec "https://127.0.0.1:$SPORT" ok \
+	-cipher ECDHE-ECDSA-AES128-GCM-SHA256 -curves P-256
+tls_case k8s-tls-ecdsa-chacha20 ec "https://127.0.0.1:$SPORT" ok \
+	-cipher ECDHE-ECDSA-CHACHA20-POLY1305
+tls_case k8s-tls-no-common-suite good "https://127.0.0.1:$SPORT" "no common TLS version or cipher suite\|refused the handshake\|TLS alert" \
+	-cipher AES128-SHA -no_tls1_3
+# An EC client certificate (PKCS#8 key) that the server requires.
+USER_LINE="client-certificate: $T/pki/client.crt
+    client-key: $T/pki/client.key"
+tls_case k8s-tls-ec-client-cert good "https://127.0.0.1:$SPORT" ok \
+	-Verify 1 -CAfile "$T/pki/ca.crt"
+USER_LINE="token: $ADMIN_TOKEN"
+tls_case k8s-tls-client-cert-required good "https://127.0.0.1:$SPORT" "server" \
+	-Verify 1 -CAfile "$T/pki/ca.crt"
 
 # ---- proxies: proxy-url and HTTPS_PROXY through HTTP CONNECT ----
 : > "$T/proxy.log"
