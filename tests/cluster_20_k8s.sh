@@ -166,6 +166,23 @@ tls_case k8s-tls-ecdsa-chacha20 ec "https://127.0.0.1:$SPORT" ok \
 	-cipher ECDHE-ECDSA-CHACHA20-POLY1305
 tls_case k8s-tls-no-common-suite good "https://127.0.0.1:$SPORT" "no common TLS version or cipher suite\|refused the handshake\|TLS alert" \
 	-cipher AES128-SHA -no_tls1_3
+# A bracketed IPv6 server, its address checked against the IP SANs.
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+	openssl s_server -quiet -accept "[::1]:$SPORT" -cert "$T/pki/good.crt" \
+		-key "$T/pki/good.key" -www > /dev/null 2>&1 &
+	sp=$!
+	n=0
+	until python3 -c "import socket; socket.create_connection(('::1',$SPORT),1)" 2>/dev/null || [ $n -ge 50 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	kc "$T/kc-s" "https://[::1]:$SPORT" "    certificate-authority: $T/pki/ca.crt" "$USER_LINE"
+	k "$T/o" --kubeconfig "$T/kc-s" --timeout 5 raw GET /version
+	expect k8s-tls-ipv6-ip-san 1 "not JSON" "$T/o"
+	kill "$sp" 2>/dev/null
+	wait "$sp" 2>/dev/null
+else
+	echo "k8s-tls-ipv6-ip-san: not run: this machine has no IPv6 loopback"
+fi
 # An EC client certificate (PKCS#8 key) that the server requires.
 USER_LINE="client-certificate: $T/pki/client.crt
     client-key: $T/pki/client.key"
