@@ -12,8 +12,13 @@ MUSLCC = musl-gcc
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter
 WERROR =
 CFLAGS = -std=c11 -Os $(WARN) $(WERROR)
-STATIC_FLAGS = -D_DEFAULT_SOURCE -ffunction-sections -fdata-sections -I$(DEPS)/include
-STATIC_LDFLAGS = -static -s -Wl,--gc-sections
+# No unwind tables, no build id, no page-aligned code
+# segment: together about 20 KB of a 300 KB budget.
+STATIC_FLAGS = -D_DEFAULT_SOURCE -ffunction-sections -fdata-sections \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-I$(DEPS)/include
+STATIC_LDFLAGS = -static -s -Wl,--gc-sections -Wl,--build-id=none \
+	-Wl,-z,noseparate-code -Wl,-z,norelro
 
 # The sanitizer build: clang, glibc, Debian's shared libbearssl and libcjson.
 ASANCC = clang

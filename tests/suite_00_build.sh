@@ -60,11 +60,11 @@ fi
 # -f: a directory is read recursively in byte-wise path order; - is stdin.
 d=$TMPDIR_T/dir
 mkdir -p "$d/b" "$d/a"
-printf 'n: 2\n' > "$d/b/x.yaml"
-printf 'n: 1\n' > "$d/a/y.yml"
-printf 'n: 3\n' > "$d/c.json"
-printf 'n: 0\n' > "$d/B.yaml"
+printf 'k: 2\n' > "$d/b/x.yaml"
+printf 'k: 1\n' > "$d/a/y.yml"
+printf 'k: 3\n' > "$d/c.json"
+printf 'k: 0\n' > "$d/B.yaml"
 printf 'not: read\n' > "$d/notes.txt"
-check_eq "a directory in path order" '{"n":0} {"n":1} {"n":2} {"n":3}' \
+check_eq "a directory in path order" '{"k":0} {"k":1} {"k":2} {"k":3}' \
 	"$("$HOOKCTL" json -f "$d" | tr '\n' ' ' | sed 's/ $//')"
-check_eq "stdin with -f -" '{"n":5}' "$(printf 'n: 5\n' | "$HOOKCTL" json -f -)"
+check_eq "stdin with -f -" '{"k":5}' "$(printf 'k: 5\n' | "$HOOKCTL" json -f -)"
