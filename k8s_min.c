@@ -40,6 +40,9 @@ struct k8s_gv {
 
 /* ---- errors ---- */
 
+static int seterr(k8s_err *e, int cat, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 seterr(k8s_err *e, int cat, const char *fmt, ...)
 {
@@ -773,6 +776,12 @@ load_user(k8s_config *cfg, const cJSON *u, const char *uname, k8s_err *e)
 			    " apiVersion %s is not supported (v1 or v1beta1 of"
 			    " client.authentication.k8s.io)", uname,
 			    av ? av : "(none)");
+		if (jstr(ex, "interactiveMode") != NULL
+		    && strcmp(jstr(ex, "interactiveMode"), "Always") == 0)
+			return seterr(e, K8S_ECONFIG, "user \"%s\": the exec"
+			    " plugin %s needs a terminal (interactiveMode:"
+			    " Always), which hookctl does not give it", uname,
+			    cmd);
 		cfg->exec = cJSON_Duplicate(ex, 1);
 		cfg->auth = 4;
 	} else if (cJSON_IsObject(ap)) {

@@ -213,6 +213,15 @@ TEST(users)
 	    "      apiVersion: client.authentication.k8s.io/v1alpha1\n"), 0,
 	    0) < 0);
 	CHECK(strstr(e.msg, "v1alpha1 is not supported") != NULL);
+	CHECK(parse(KC("https://h", "", "    exec:\n      command: x\n"
+	    "      apiVersion: client.authentication.k8s.io/v1\n"
+	    "      interactiveMode: Always\n"), 0, 0) < 0);
+	CHECK(strstr(e.msg, "needs a terminal") != NULL);
+	CHECK(parse(KC("https://h", "", "    exec:\n      command: x\n"
+	    "      apiVersion: client.authentication.k8s.io/v1\n"
+	    "      interactiveMode: IfAvailable\n"), 0, 0) == 0);
+	CHECK(cfg.auth == 4);
+	k8s_config_free(&cfg);
 	CHECK(parse(KC("https://h", "", "    client-key: " "nokey\n"), 0, 0)
 	    < 0);
 	CHECK(strstr(e.msg, "cannot read client-key") != NULL);
