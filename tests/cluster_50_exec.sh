@@ -71,7 +71,9 @@ check "timeout: names hook, condition, duration, last status" grep -q \
 check "timeout: the tail of the log of the running pod" grep -q '| working' "$O/4.out"
 
 # 5. Deleted while waited on: done, with a warning.
-( sleep 2; "$KUBECTL" delete job slow -n "$ns" --wait=false >/dev/null 2>&1 ) &
+"$KUBECTL" delete job slow -n "$ns" --wait=true >/dev/null 2>&1
+( j=0; until "$KUBECTL" get job slow -n "$ns" >/dev/null 2>&1 || [ $j -ge 100 ]; do sleep 0.2; j=$((j + 1)); done
+  sleep 1; "$KUBECTL" delete job slow -n "$ns" --wait=false >/dev/null 2>&1 ) &
 $K run pre-upgrade -f "$D/slow.yaml" -n "$ns" --timeout 30s > "$O/5.out" 2>&1
 check_eq "deleted while waited on: exit 0" 0 $?
 wait
