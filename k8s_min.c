@@ -806,8 +806,58 @@ k8s_config_free(k8s_config *cfg)
 	free(cfg->basic);
 	free(cfg->proxy_auth);
 	free(cfg->exec_dir);
+	free(cfg->exec_cluster);
 	cJSON_Delete(cfg->exec);
 	memset(cfg, 0, sizeof *cfg);
+}
+
+/*
+ * The Cluster object that an exec plugin with provideClusterInfo gets in
+ * KUBERNETES_EXEC_INFO (client.authentication.k8s.io Cluster).
+ */
+static int
+exec_cluster_info(k8s_config *cfg, const cJSON *cl, k8s_err *e)
+{
+	cJSON *o = cJSON_CreateObject(), *ext;
+	const char *v;
+	size_t len;
+	char *pem, *b64;
+
+	if (o == NULL)
+		return seterr(e, K8S_ECONFIG, "out of memory");
+	cJSON_AddStringToObject(o, "server", jstr(cl, "server"));
+	if ((v = jstr(cl, "tls-server-name")) != NULL)
+		cJSON_AddStringToObject(o, "tls-server-name", v);
+	if (get_bool(cl, "insecure-skip-tls-verify"))
+		cJSON_AddTrueToObject(o, "insecure-skip-tls-verify");
+	if ((v = jstr(cl, "proxy-url")) != NULL)
+		cJSON_AddStringToObject(o, "proxy-url", v);
+	e->cat = 0;
+	pem = pem_field(cl, "certificate-authority",
+	    "certificate-authority-data", &len, e);
+	if (pem != NULL) {
+		b64 = malloc(4 * ((len + 2) / 3) + 1);
+		if (b64 != NULL) {
+			hm_b64_encode(pem, len, b64);
+			cJSON_AddStringToObject(o,
+			    "certificate-authority-data", b64);
+			free(b64);
+		}
+		free(pem);
+	}
+	cJSON_ArrayForEach(ext, jget(cl, "extensions")) {
+		v = jstr(ext, "name");
+		if (v != NULL && strcmp(v,
+		    "client.authentication.k8s.io/exec") == 0
+		    && jget(ext, "extension") != NULL)
+			cJSON_AddItemToObject(o, "config", cJSON_Duplicate(
+			    jget(ext, "extension"), 1));
+	}
+	cfg->exec_cluster = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (cfg->exec_cluster == NULL)
+		return seterr(e, K8S_ECONFIG, "out of memory");
+	return 0;
 }
 
 /* Loads cfg from a merged kubeconfig tree. */
@@ -853,6 +903,9 @@ load_tree(k8s_config *cfg, const cJSON *kc, const char *src,
 	if (load_cluster(cfg, cl, cn, o, e) < 0)
 		return -1;
 	if (load_user(cfg, us, un ? un : "", e) < 0)
+		return -1;
+	if (cfg->exec != NULL && get_bool(cfg->exec, "provideClusterInfo")
+	    && exec_cluster_info(cfg, cl, e) < 0)
 		return -1;
 	finish_target(cfg);
 	return 0;
@@ -1097,7 +1150,7 @@ run_exec(k8s_config *cfg, k8s_err *e)
 	const cJSON *ex = cfg->exec, *it;
 	const char *cmd = jstr(ex, "command");
 	const char *av = jstr(ex, "apiVersion");
-	char **argv = NULL, **envp = NULL, info[256];
+	char **argv = NULL, **envp = NULL, *info = NULL;
 	size_t nargs = 0, nenv = 0, i, n, len = 0, cap = 0;
 	posix_spawn_file_actions_t fa;
 	int pfd[2], st = 0, r = -1;
@@ -1137,9 +1190,21 @@ run_exec(k8s_config *cfg, k8s_err *e)
 		sprintf(kv, "%s=%s", en, ev ? ev : "");
 		envp[i++] = kv;
 	}
-	snprintf(info, sizeof info, "KUBERNETES_EXEC_INFO={\"apiVersion\":"
-	    "\"%s\",\"kind\":\"ExecCredential\",\"spec\":{\"interactive\":"
-	    "false}}", av);
+	{
+		size_t il = strlen(av) + 128 + (cfg->exec_cluster
+		    ? strlen(cfg->exec_cluster) : 0);
+
+		info = malloc(il);
+		if (info == NULL) {
+			seterr(e, K8S_ECONFIG, "out of memory");
+			goto done;
+		}
+		snprintf(info, il, "KUBERNETES_EXEC_INFO={\"apiVersion\":"
+		    "\"%s\",\"kind\":\"ExecCredential\",\"spec\":{%s%s%s"
+		    "\"interactive\":false}}", av, cfg->exec_cluster
+		    ? "\"cluster\":" : "", cfg->exec_cluster
+		    ? cfg->exec_cluster : "", cfg->exec_cluster ? "," : "");
+	}
 	envp[i++] = info;
 	if (pipe(pfd) != 0) {
 		seterr(e, K8S_ECONNECT, "exec plugin: pipe: %s",
@@ -1249,6 +1314,7 @@ done:
 		for (i = n; envp[i] != NULL; i++)
 			if (envp[i] != info)
 				free(envp[i]);
+	free(info);
 	free(envp);
 	free(argv);
 	if (out) {

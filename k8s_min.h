@@ -94,6 +94,7 @@ typedef struct {
 	cJSON *exec;             /* the user's exec stanza (copy) */
 	int64_t exec_expiry;     /* wall-clock seconds, 0: none */
 	char *exec_dir;          /* directory of the kubeconfig, for exec */
+	char *exec_cluster;      /* spec.cluster for provideClusterInfo (JSON) */
 } k8s_config;
 
 /* Loads the configuration.  0, or -1 with err (cat K8S_ECONFIG). */

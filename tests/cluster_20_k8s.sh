@@ -224,12 +224,18 @@ for v in v1 v1beta1; do
 [ "\$PLUGIN_ENV" = set ] || { echo "env not passed" >&2; exit 1; }
 [ "\$1 \$2" = "one two words" ] || { echo "args not passed: \$*" >&2; exit 1; }
 case \$KUBERNETES_EXEC_INFO in *'"apiVersion":"client.authentication.k8s.io/$v"'*) ;; *) exit 1;; esac
+if [ $v = v1 ]; then
+	case \$KUBERNETES_EXEC_INFO in *'"cluster":{"server":"$CLUSTER_SERVER","certificate-authority-data":"'*'"config":{"audience":"hookctl"}},"interactive":false'*) ;;
+	*) echo "no cluster info: \$KUBERNETES_EXEC_INFO" >&2; exit 1;; esac
+fi
 echo '{"apiVersion":"client.authentication.k8s.io/$v","kind":"ExecCredential","status":{"token":"$ADMIN_TOKEN","expirationTimestamp":"2099-01-01T00:00:00Z"}}'
 EOF
 	chmod +x "$T/plugin-$v"
-	kc "$T/kc-exec" "$CLUSTER_SERVER" "    certificate-authority: $CLUSTER_CA" "exec:" \
+	kc "$T/kc-exec" "$CLUSTER_SERVER" "    certificate-authority: $CLUSTER_CA
+    extensions: [{name: client.authentication.k8s.io/exec, extension: {audience: hookctl}}]" "exec:" \
 		"  apiVersion: client.authentication.k8s.io/$v" "  command: $T/plugin-$v" \
-		"  args: [one, two words]" "  env: [{name: PLUGIN_ENV, value: set}]"
+		"  args: [one, two words]" "  env: [{name: PLUGIN_ENV, value: set}]" \
+		"  provideClusterInfo: $([ $v = v1 ] && echo true || echo false)"
 	k "$T/o" --kubeconfig "$T/kc-exec" get v1 Namespace "$NS"
 	expect "k8s-exec-token-$v" 0 '"phase":"Active"' "$T/o"
 done
