@@ -2221,13 +2221,15 @@ static int directive(P *p, int *sawyaml)
 	return 0;
 }
 
-/* Bytes up to the next line starting with "---" (a size estimate). */
+/* Bytes up to the next line starting with "---" or "..." (a size
+ * estimate; stopping at both keeps a stream of documents linear). */
 static size_t doclen(const P *p)
 {
 	const unsigned char *q = p->b + p->pos, *e = p->b + p->n;
 	while ((q = memchr(q, '\n', (size_t)(e - q))) != NULL) {
 		q++;
-		if (e - q >= 3 && q[0] == '-' && q[1] == '-' && q[2] == '-' &&
+		if (e - q >= 3 && ((q[0] == '-' && q[1] == '-' && q[2] == '-') ||
+		    (q[0] == '.' && q[1] == '.' && q[2] == '.')) &&
 		    q > p->b + p->pos + 4)
 			return (size_t)(q - (p->b + p->pos));
 	}
