@@ -488,6 +488,9 @@ tls_words(hm_conn *c, int err)
 			    || a == 48)
 				return "the server refused our client"
 				    " certificate";
+			if (a == 40 && !c->has_cert)
+				return "the server refused the handshake (does"
+				    " it require a client certificate?)";
 			if (a == 40)
 				return "the server refused the handshake";
 			return "the server sent a TLS alert";
@@ -688,6 +691,7 @@ hm_open(hm_conn *c, const hm_target *t, int64_t deadline, hm_err *e)
 		c->xc.ip = t->ip;
 		c->xc.ip_len = t->ip_len;
 	}
+	c->has_cert = t->chain_len > 0 && (t->rsa != NULL || t->ec != NULL);
 	br_ssl_engine_set_x509(&c->sc.eng, &c->xc.vtable);
 	br_ssl_engine_set_versions(&c->sc.eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_buffer(&c->sc.eng, c->iobuf, sizeof c->iobuf, 1);

@@ -92,6 +92,7 @@ typedef struct {
 	int broken;
 	unsigned requests;           /* served on this connection */
 	int64_t idle_since;          /* end of the last exchange (hm_now_ms) */
+	int has_cert;                /* a client certificate is configured */
 } hm_conn;
 
 /* A parsed response head.  Strings point into hm_conn storage or the

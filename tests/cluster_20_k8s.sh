@@ -189,7 +189,7 @@ USER_LINE="client-certificate: $T/pki/client.crt
 tls_case k8s-tls-ec-client-cert good "https://127.0.0.1:$SPORT" ok \
 	-Verify 1 -CAfile "$T/pki/ca.crt"
 USER_LINE="token: $ADMIN_TOKEN"
-tls_case k8s-tls-client-cert-required good "https://127.0.0.1:$SPORT" "server" \
+tls_case k8s-tls-client-cert-required good "https://127.0.0.1:$SPORT" "does it require a client certificate" \
 	-Verify 1 -CAfile "$T/pki/ca.crt"
 
 # ---- proxies: proxy-url and HTTPS_PROXY through HTTP CONNECT ----
