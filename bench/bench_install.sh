@@ -32,25 +32,50 @@ mark() { wc -l < "$AUDIT_LOG"; }
 
 # requests AGENT MARK: requests the agent made (as admin) after line MARK.
 requests() {
-	tail -n +"$(($2 + 1))" "$AUDIT_LOG" | jq -c --arg a "$1" 'select(.user.username == "admin"
-		and (.userAgent | ascii_downcase | startswith($a))
-		and ((.verb == "watch" and .stage == "ResponseStarted")
-		  or (.verb != "watch" and .stage == "ResponseComplete")))' | wc -l
+	/usr/bin/python3 - "$AUDIT_LOG" "$2" "$1" <<'PY'
+import json, sys
+n = 0
+for i, l in enumerate(open(sys.argv[1]), 1):
+    if i <= int(sys.argv[2]) or not l.strip():
+        continue
+    e = json.loads(l)
+    if (e.get("user") or {}).get("username") != "admin":
+        continue
+    if not (e.get("userAgent") or "").lower().startswith(sys.argv[3]):
+        continue
+    if (e["verb"] == "watch" and e["stage"] == "ResponseStarted") or \
+            (e["verb"] != "watch" and e["stage"] == "ResponseComplete"):
+        n += 1
+print(n)
+PY
 }
 
 # delay MARK NS: ms from the job controller's last status update of Job
-# demo-db-migrate to the next request of hookctl, per the audit log.
+# demo-db-migrate (the one that completes it) to hookctl's next request.
 delay() {
-	tail -n +"$(($1 + 1))" "$AUDIT_LOG" | jq -rs --arg ns "$2" '
-		def ms: sub("\\.(?<f>[0-9]+)Z$"; "Z") as $s | ((.[0:19] + "Z") | fromdateiso8601) * 1000
-			+ ((capture("\\.(?<f>[0-9]+)Z$").f + "000000")[0:6] | tonumber / 1000);
-		[ .[] | select(.objectRef.namespace == $ns) ] as $ev
-		| [ $ev[] | select(.stage == "ResponseComplete" and .verb == "update"
-			and .objectRef.resource == "jobs" and .objectRef.subresource == "status"
-			and .objectRef.name == "demo-db-migrate") | .stageTimestamp | ms ] | max as $done
-		| [ $ev[] | select(.userAgent == "hookctl" and .stage != "ResponseStarted"
-			and (.requestReceivedTimestamp | ms) > $done) | .requestReceivedTimestamp | ms ] | min as $next
-		| ($next - $done) * 100 | round / 100'
+	/usr/bin/python3 - "$AUDIT_LOG" "$1" "$2" <<'PY'
+import json, sys, datetime
+def ms(t):
+    d = datetime.datetime.strptime(t[:19], "%Y-%m-%dT%H:%M:%S")
+    frac = (t[20:-1] + "000000")[:6] if len(t) > 20 else "0"
+    return (d - datetime.datetime(1970, 1, 1)).total_seconds() * 1000 + int(frac) / 1000
+ev = []
+for i, l in enumerate(open(sys.argv[1]), 1):
+    if i > int(sys.argv[2]) and l.strip():
+        e = json.loads(l)
+        if (e.get("objectRef") or {}).get("namespace") == sys.argv[3]:
+            ev.append(e)
+done = [ms(e["stageTimestamp"]) for e in ev if e["stage"] == "ResponseComplete"
+        and e["verb"] == "update" and e["objectRef"].get("resource") == "jobs"
+        and e["objectRef"].get("subresource") == "status"
+        and e["objectRef"].get("name") == "demo-db-migrate"]
+if done:
+    t = max(done)
+    nxt = [ms(e["requestReceivedTimestamp"]) for e in ev if e.get("userAgent") == "hookctl"
+           and e["stage"] != "ResponseStarted" and ms(e["requestReceivedTimestamp"]) > t]
+    if nxt:
+        print("%.2f" % (min(nxt) - t))
+PY
 }
 
 ht=0; kt=0; hrss=0; krss=0; hq=0; kq=0; hcpu=0; kcpu=0; : > "$W/delays"; : > "$W/react"
