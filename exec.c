@@ -1432,6 +1432,13 @@ delete_resources(ex_ctx *x, size_t pi)
 			continue;
 		}
 		r = delete_obj(x, s, 1, "uninstall", &existed, &err);
+		if (r != XR_OK && strcmp(err.reason, "NotFound") == 0) {
+			/* the kind itself is gone (its CRD was deleted): nothing to delete */
+			x->state[pi][i] = ST_DONE;
+			step_end(x, ph, i, s, "not found", "the server does not know this kind");
+			r = XR_OK;
+			continue;
+		}
 		if (r != XR_OK) {
 			x->state[pi][i] = ST_FAILED;
 			step_end(x, ph, i, s, r == XR_TIMEOUT ? "timed out" : "failed", NULL);
@@ -1721,6 +1728,32 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* 4. As Helm builds the release's objects before its first hook: every
+	 *    resource kind must be known to the server (discovery reads only). */
+	if (!x->dry && op != PL_OP_UNINSTALL)
+		for (i = 0; i < x->plan.nphases; i++) {
+			const pl_phase *ph = &x->plan.phases[i];
+			size_t j;
+			k8s_res kr;
+			if (ph->event != PL_EV_RESOURCES)
+				continue;
+			for (j = 0; j < ph->nsteps; j++) {
+				const pl_object *s = ph->steps[j];
+				memset(&err, 0, sizeof err);
+				if (k8s_resource(x->c, s->api_version, s->kind, &kr, &err) != 0) {
+					fprintf(stderr, "%s:%u:%u: error: %s %s/%s: %s\n", s->file, s->line,
+					    s->col, s->api_version, s->kind, s->name, err.msg);
+					code = strcmp(err.reason, "NotFound") == 0 ? HK_EXIT_FAILED :
+					    k8s_exit_code(&err);
+					hk_warn("%s: a resource cannot be sent; nothing was changed", opname);
+					k8s_client_close(x->c);
+					free(x->c);
+					x->c = NULL;
+					goto out_noclient;
+				}
+			}
+		}
+
 	if (x->json) {
 		cJSON *ev = jevent("start");
 		cJSON_AddStringToObject(ev, "operation", opname);
@@ -1734,7 +1767,7 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 		    "(nothing is sent)\n", opname, release ? " " : "", release ? release : "", x->ns);
 	}
 
-	/* 4. The phases in run order. */
+	/* 5. The phases in run order. */
 	for (i = 0; i < x->plan.nphases && r == XR_OK; i++) {
 		const pl_phase *ph = &x->plan.phases[i];
 		if (ph->event == PL_EV_RESOURCES) {

@@ -192,5 +192,14 @@ check_eq "CRD hook: applied, never deleted (not even before-hook-creation)" "pat
 	"$("$AUDIT_SEQ" --after "$m" -a hookctl -u admin -k CustomResourceDefinition "$AUDIT_LOG" | awk '{print $1}' | paste -sd' ')"
 "$KUBECTL" delete crd "widgets.$crd.example.com" --wait=false >/dev/null 2>&1
 
+# 17. A resource of a kind the server does not know: refused before any
+#     write (as Helm builds the release's objects before its first hook).
+m=$(audit_mark)
+$K install relu -f "$D/unknown-kind.yaml" -n "$ns" > "$O/17.out" 2>&1
+check_eq "unknown resource kind: exit 1" 1 $?
+check "unknown resource kind: file, line and kind named" grep -q 'unknown-kind.yaml:[0-9]*:[0-9]*: error: example.com/v1 Gadget/g' "$O/17.out"
+wait_audit
+check_eq "unknown resource kind: no write at all (the hook did not run)" "" "$(hookctl_writes "$m")"
+
 "$KUBECTL" delete namespace "$ns" --wait=false >/dev/null 2>&1
 exit 0
