@@ -61,7 +61,7 @@ build/asan/libhk.a: $(LIBSRC) $(HDR) Makefile
 	done
 	rm -f $@ && ar rcs $@ build/asan/obj/*.o
 
-check: deps hookctl asan
+check: deps hookctl asan cluster-build
 	sh tests/run.sh
 
 test: check
