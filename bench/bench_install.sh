@@ -97,9 +97,11 @@ while [ $i -lt "$N" ]; do
 			/usr/bin/time -f "%M %U %S" -o "$W/rss1" "$HELM" install demo "$TOP/examples/demo" -n "$ns" >/dev/null 2>&1 || echo "helm install failed" >&2
 			/usr/bin/time -f "%M %U %S" -o "$W/rss2" "$HELM" uninstall demo -n "$ns" >/dev/null 2>&1 || echo "helm uninstall failed" >&2
 		else
-			/usr/bin/time -f "%M %U %S" -o "$W/rss1" "$HOOKCTL" install demo -f "$TOP/examples/demo.yaml" -n "$ns" -v -o json >"$W/k1.json" 2>"$W/v.err" || echo "hookctl install failed" >&2
+			/usr/bin/time -f "%M %U %S" -o "$W/rss1" "$HOOKCTL" install demo -f "$TOP/examples/demo.yaml" -n "$ns" -v -o json >"$W/k1.json" 2>"$W/v.err" ||
+				{ echo "hookctl install failed:" >&2; grep -v '^hookctl: [A-Z]* /' "$W/v.err" | tail -n 5 >&2; tail -n 2 "$W/k1.json" >&2; }
 			sed -n 's/^hookctl: next request \([0-9.]*\) ms after the watch event.*/\1/p' "$W/v.err" >> "$W/react"
-			/usr/bin/time -f "%M %U %S" -o "$W/rss2" "$HOOKCTL" uninstall demo -f "$TOP/examples/demo.yaml" -n "$ns" -o json >"$W/k2.json" 2>/dev/null || echo "hookctl uninstall failed" >&2
+			/usr/bin/time -f "%M %U %S" -o "$W/rss2" "$HOOKCTL" uninstall demo -f "$TOP/examples/demo.yaml" -n "$ns" -o json >"$W/k2.json" 2>"$W/u.err" ||
+				{ echo "hookctl uninstall failed:" >&2; tail -n 5 "$W/u.err" >&2; tail -n 2 "$W/k2.json" >&2; }
 			# how long the hook Jobs and Pods themselves ran (cluster time, the same for helm)
 			hookrun=$(cat "$W/k1.json" "$W/k2.json" | /usr/bin/python3 -c 'import json, sys
 print(int(sum(e.get("seconds", 0) for e in map(json.loads, filter(str.strip, sys.stdin))
