@@ -201,5 +201,22 @@ check "unknown resource kind: file, line and kind named" grep -q 'unknown-kind.y
 wait_audit
 check_eq "unknown resource kind: no write at all (the hook did not run)" "" "$(hookctl_writes "$m")"
 
+# 18. The sanitizer build (ASan, UBSan, leaks) through the same paths.
+if [ -x "${HOOKCTL_ASAN:-}" ]; then
+	for args in "run pre-install -f $D/fail.yaml" "run pre-upgrade -f $D/slow.yaml --timeout 1s" \
+		"install ra -f $TOP/examples/demo.yaml -o json" "upgrade ra -f $TOP/examples/demo-v2.yaml --wait --timeout 60s" \
+		"test ra -f $TOP/examples/demo.yaml --logs" "uninstall ra -f $TOP/examples/demo.yaml" \
+		"install ra -f $TOP/examples/demo.yaml --dry-run"; do
+		"$HOOKCTL_ASAN" $args -n "$ns" > "$O/asan.out" 2>&1
+		if grep -q 'AddressSanitizer\|LeakSanitizer\|runtime error' "$O/asan.out"; then
+			fail "sanitizers: hookctl ${args%% -*}" "$(grep -m 3 'Sanitizer\|runtime error' "$O/asan.out" | tr '\n' '|')"
+		else
+			pass "sanitizers: hookctl ${args%% -*} (${args##*/})"
+		fi
+	done
+else
+	echo "SKIP sanitizers: no $HOOKCTL_ASAN (make asan)"
+fi
+
 "$KUBECTL" delete namespace "$ns" --wait=false >/dev/null 2>&1
 exit 0
