@@ -85,12 +85,24 @@ wait_fd(int fd, short ev, int64_t deadline)
 }
 
 /* Raw socket I/O with the connection's deadline; -1 on error or timeout. */
+/* After EAGAIN: waits until the socket is ready; -1 with the reason noted. */
+static int
+sock_wait(hm_conn *c, short events)
+{
+	int w = wait_fd(c->fd, events, c->deadline);
+
+	if (w == 0)
+		c->timed_out = 1;
+	else if (w < 0)
+		c->broken = 1;
+	return w > 0 ? 0 : -1;
+}
+
 static int
 sock_read(void *ctx, unsigned char *buf, size_t len)
 {
 	hm_conn *c = ctx;
 	ssize_t n;
-	int w;
 
 	for (;;) {
 		n = recv(c->fd, buf, len, 0);
@@ -106,15 +118,8 @@ sock_read(void *ctx, unsigned char *buf, size_t len)
 			c->broken = 1;
 			return -1;
 		}
-		w = wait_fd(c->fd, POLLIN, c->deadline);
-		if (w == 0) {
-			c->timed_out = 1;
+		if (sock_wait(c, POLLIN) < 0)
 			return -1;
-		}
-		if (w < 0) {
-			c->broken = 1;
-			return -1;
-		}
 	}
 }
 
@@ -123,7 +128,6 @@ sock_write(void *ctx, const unsigned char *buf, size_t len)
 {
 	hm_conn *c = ctx;
 	ssize_t n;
-	int w;
 
 	for (;;) {
 		n = send(c->fd, buf, len, MSG_NOSIGNAL);
@@ -135,15 +139,8 @@ sock_write(void *ctx, const unsigned char *buf, size_t len)
 			c->broken = 1;
 			return -1;
 		}
-		w = wait_fd(c->fd, POLLOUT, c->deadline);
-		if (w == 0) {
-			c->timed_out = 1;
+		if (sock_wait(c, POLLOUT) < 0)
 			return -1;
-		}
-		if (w < 0) {
-			c->broken = 1;
-			return -1;
-		}
 	}
 }
 
