@@ -35,11 +35,12 @@ typedef struct {
 	int insecure;          /* --insecure-skip-tls-verify */
 } hk_opts;
 
-/* The input files, read whole.  Owned by the hk_inputs; hk_free_inputs frees. */
+/* The input files.  Owned by the hk_inputs; hk_free_inputs frees. */
 typedef struct {
 	char *path;            /* as given, "<stdin>" for -, or dir/name */
-	char *buf;
+	char *buf;             /* when read: the whole file */
 	size_t len;
+	int read;              /* buf holds the file (stdin always) */
 } hk_input;
 
 typedef struct {
@@ -54,6 +55,15 @@ typedef struct {
  */
 void hk_load_inputs(hk_inputs *in, char **paths, size_t npaths);
 void hk_free_inputs(hk_inputs *in);
+
+/*
+ * The same list without reading the files (stdin is read at once), for a
+ * command that reads them one at a time: hk_read_input reads f into the
+ * caller's buffer *buf of *cap bytes (grown as needed), sets f->len and
+ * returns the text: *buf, or f->buf for an input already read.
+ */
+void hk_list_inputs(hk_inputs *in, char **paths, size_t npaths);
+const char *hk_read_input(hk_input *f, char **buf, size_t *cap);
 
 /* Go duration syntax ("5m", "90s", "1h30m", "0"); 0 on success, -1 if malformed. */
 int hk_parse_duration(const char *s, int64_t *ms);

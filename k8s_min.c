@@ -240,6 +240,7 @@ parse_kc(const char *buf, size_t len, const char *name, k8s_err *e)
 		r = ym_next(&p, &d2);
 		if (r > 0)
 			ym_doc_free(&d2);
+		ym_end(&p);
 		if (r != 0) {
 			cJSON_Delete(root);
 			seterr(e, K8S_ECONFIG, "%s: %s", name, r > 0

@@ -1389,6 +1389,7 @@ pl_build(pl_plan *p, const pl_input *in, size_t nin, const pl_config *cfg)
 			if (p->oom)
 				break;
 		}
+		ym_end(&yp);
 		if (r < 0)
 			diag(p, PL_ERROR, in[i].path, NULL, yp.err.mark.line, yp.err.mark.col,
 			    "%s", yp.err.msg);

@@ -59,6 +59,7 @@ struct ment {
 	uint32_t off;
 };
 
+/* One cJSON_malloc'd block: this header, then e[], k[] and ls[]. */
 struct ym_marks {
 	struct ment *e, *k;   /* node marks, key marks: sorted by node */
 	size_t en, kn;
@@ -82,6 +83,26 @@ struct props {
 	size_t off, aoff, alen;
 };
 
+/*
+ * The growable tables of the parse, kept in the ym_parser from one document
+ * to the next: made afresh for each document, the large ones were mapped
+ * and unmapped by malloc every time, most of a stream's parse time.
+ */
+struct ym_tables {
+	struct ment *m, *km;     /* marks of nodes and keys, in making order */
+	size_t mcap, kmcap;
+	uint32_t *lt;            /* line starts of the document */
+	size_t ltcap;
+	struct anchor *a;
+	size_t acap;
+	size_t *ah;              /* open addressing: index+1 into a */
+	size_t ahcap;
+	char *s;                 /* scratch for scalars */
+	size_t scap;
+	struct ment *tmp;        /* scratch for sorting marks */
+	size_t tmpcap;
+};
+
 /* Per-document parse state. */
 typedef struct {
 	const unsigned char *b;
@@ -89,22 +110,16 @@ typedef struct {
 	unsigned line;
 	ym_error *err;
 	int failed;
-	struct ment *m, *km;
-	size_t mn, mcap, kmn, kmcap;
-	uint32_t *lt;
-	size_t ltn, ltcap;
+	struct ym_tables *t;     /* the parser's; entries [0, mn), [0, kmn)... */
+	size_t mn, kmn, ltn, an;
 	unsigned line0;
-	struct anchor *a;
-	size_t an, acap;
-	size_t *ah;              /* open addressing: index+1 into a */
-	size_t ahcap;
 	cJSON *grave;            /* discarded subtrees, freed at doc end */
 	size_t nodes, expanded;
 	int depth;
-	char *s;                 /* scratch for scalars */
-	size_t sn, scap;
+	size_t sn;               /* bytes used in t->s */
 	int pending, pend_ind, tabind;
 	int last_float;          /* the last scalar made resolved as float */
+	int nomarks;             /* YM_NO_MARKS */
 } P;
 
 struct sv {
@@ -146,18 +161,18 @@ static void markat(const P *p, size_t at, ym_mark *mk)
 	size_t lo = 0, hi = p->ltn;   /* last lt[i] <= at */
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
-		if (p->lt[mid] <= at)
+		if (p->t->lt[mid] <= at)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	if (p->ltn == 0 || p->lt[lo] > at) {
+	if (p->ltn == 0 || p->t->lt[lo] > at) {
 		mk->line = p->line0;
 		mk->col = 1;
 		return;
 	}
 	mk->line = p->line0 + (unsigned)lo;
-	mk->col = (unsigned)(at - p->lt[lo] + 1);
+	mk->col = (unsigned)(at - p->t->lt[lo] + 1);
 }
 
 #if defined(__GNUC__)
@@ -235,9 +250,9 @@ static void newline(P *p)
 		p->pos++;
 	p->line++;
 	p->ls = p->pos;
-	if (grow(p, (void **)&p->lt, &p->ltcap, p->ltn + 1, sizeof *p->lt))
+	if (grow(p, (void **)&p->t->lt, &p->t->ltcap, p->ltn + 1, sizeof *p->t->lt))
 		return;
-	p->lt[p->ltn++] = (uint32_t)p->pos;
+	p->t->lt[p->ltn++] = (uint32_t)p->pos;
 }
 
 static int isdocmark(const P *p, size_t i)
@@ -252,10 +267,10 @@ static int isdocmark(const P *p, size_t i)
 /* Scratch buffer. */
 static int sput(P *p, const void *s, size_t n)
 {
-	if (p->sn + n + 1 > p->scap &&
-	    grow(p, (void **)&p->s, &p->scap, p->sn + n + 1, 1))
+	if (p->sn + n + 1 > p->t->scap &&
+	    grow(p, (void **)&p->t->s, &p->t->scap, p->sn + n + 1, 1))
 		return -1;
-	memcpy(p->s + p->sn, s, n);
+	memcpy(p->t->s + p->sn, s, n);
 	p->sn += n;
 	return 0;
 }
@@ -301,22 +316,26 @@ static cJSON *mk(P *p, cJSON *node, size_t off)
 		return fail(p, off, "unsupported: more than %zu nodes in one "
 		    "document", (size_t)YM_MAX_NODES);
 	}
-	if (grow(p, (void **)&p->m, &p->mcap, p->mn + 1, sizeof *p->m)) {
+	if (p->nomarks)
+		return node;
+	if (grow(p, (void **)&p->t->m, &p->t->mcap, p->mn + 1, sizeof *p->t->m)) {
 		cJSON_Delete(node);
 		return NULL;
 	}
-	p->m[p->mn].node = node;
-	p->m[p->mn].off = (uint32_t)off;
+	p->t->m[p->mn].node = node;
+	p->t->m[p->mn].off = (uint32_t)off;
 	p->mn++;
 	return node;
 }
 
 static int keymark(P *p, const cJSON *node, size_t off)
 {
-	if (grow(p, (void **)&p->km, &p->kmcap, p->kmn + 1, sizeof *p->km))
+	if (p->nomarks)
+		return 0;
+	if (grow(p, (void **)&p->t->km, &p->t->kmcap, p->kmn + 1, sizeof *p->t->km))
 		return -1;
-	p->km[p->kmn].node = node;
-	p->km[p->kmn].off = (uint32_t)off;
+	p->t->km[p->kmn].node = node;
+	p->t->km[p->kmn].off = (uint32_t)off;
 	p->kmn++;
 	return 0;
 }
@@ -422,11 +441,11 @@ static size_t hashname(const char *s, size_t n)
 
 static struct anchor *afind(P *p, const char *name, size_t len)
 {
-	if (!p->ahcap)
+	if (!p->t->ahcap)
 		return NULL;
-	size_t i = hashname(name, len) & (p->ahcap - 1);
-	for (; p->ah[i]; i = (i + 1) & (p->ahcap - 1)) {
-		struct anchor *a = &p->a[p->ah[i] - 1];
+	size_t i = hashname(name, len) & (p->t->ahcap - 1);
+	for (; p->t->ah[i]; i = (i + 1) & (p->t->ahcap - 1)) {
+		struct anchor *a = &p->t->a[p->t->ah[i] - 1];
 		if (a->len == len && !memcmp(a->name, name, len))
 			return a;
 	}
@@ -442,30 +461,30 @@ static int aset(P *p, size_t off, size_t len, cJSON *node)
 		a->height = height(node);
 		return 0;
 	}
-	if (grow(p, (void **)&p->a, &p->acap, p->an + 1, sizeof *p->a))
+	if (grow(p, (void **)&p->t->a, &p->t->acap, p->an + 1, sizeof *p->t->a))
 		return -1;
-	if ((p->an + 1) * 2 > p->ahcap) {
-		size_t nc = p->ahcap ? p->ahcap * 2 : 64;
+	if ((p->an + 1) * 2 > p->t->ahcap) {
+		size_t nc = p->t->ahcap ? p->t->ahcap * 2 : 64;
 		size_t *nh = calloc(nc, sizeof *nh);
 		if (!nh) {
 			oom(p);
 			return -1;
 		}
-		free(p->ah);
-		p->ah = nh;
-		p->ahcap = nc;
+		free(p->t->ah);
+		p->t->ah = nh;
+		p->t->ahcap = nc;
 		for (size_t j = 0; j < p->an; j++) {
-			size_t i = hashname(p->a[j].name, p->a[j].len) & (nc - 1);
+			size_t i = hashname(p->t->a[j].name, p->t->a[j].len) & (nc - 1);
 			while (nh[i])
 				i = (i + 1) & (nc - 1);
 			nh[i] = j + 1;
 		}
 	}
-	p->a[p->an] = (struct anchor){ name, len, node, height(node) };
-	size_t i = hashname(name, len) & (p->ahcap - 1);
-	while (p->ah[i])
-		i = (i + 1) & (p->ahcap - 1);
-	p->ah[i] = ++p->an;
+	p->t->a[p->an] = (struct anchor){ name, len, node, height(node) };
+	size_t i = hashname(name, len) & (p->t->ahcap - 1);
+	while (p->t->ah[i])
+		i = (i + 1) & (p->t->ahcap - 1);
+	p->t->ah[i] = ++p->an;
 	return 0;
 }
 
@@ -486,23 +505,37 @@ static int eq(const char *s, size_t n, const char *lit)
 	return strlen(lit) == n && !memcmp(s, lit, n);
 }
 
-static int oneof(const char *s, size_t n, const char *const *l)
-{
-	for (; *l; l++)
-		if (eq(s, n, *l))
-			return 1;
-	return 0;
-}
+/* The words that resolve to something other than a string (go-yaml v2). */
+enum { W_NONE, W_TRUE, W_FALSE, W_NULL, W_NAN, W_INF, W_NINF };
 
-static const char *const yes_l[] = { "y", "Y", "yes", "Yes", "YES", "true",
-	"True", "TRUE", "on", "On", "ON", 0 };
-static const char *const no_l[] = { "n", "N", "no", "No", "NO", "false",
-	"False", "FALSE", "off", "Off", "OFF", 0 };
-static const char *const null_l[] = { "", "~", "null", "Null", "NULL", 0 };
-static const char *const nan_l[] = { ".nan", ".NaN", ".NAN", 0 };
-static const char *const inf_l[] = { ".inf", ".Inf", ".INF", "+.inf",
-	"+.Inf", "+.INF", 0 };
-static const char *const ninf_l[] = { "-.inf", "-.Inf", "-.INF", 0 };
+static const struct word {
+	unsigned char len, kind;
+	char text[6];
+} words[] = {
+	{ 1, W_TRUE, "y" }, { 1, W_TRUE, "Y" }, { 3, W_TRUE, "yes" },
+	{ 3, W_TRUE, "Yes" }, { 3, W_TRUE, "YES" }, { 4, W_TRUE, "true" },
+	{ 4, W_TRUE, "True" }, { 4, W_TRUE, "TRUE" }, { 2, W_TRUE, "on" },
+	{ 2, W_TRUE, "On" }, { 2, W_TRUE, "ON" },
+	{ 1, W_FALSE, "n" }, { 1, W_FALSE, "N" }, { 2, W_FALSE, "no" },
+	{ 2, W_FALSE, "No" }, { 2, W_FALSE, "NO" }, { 5, W_FALSE, "false" },
+	{ 5, W_FALSE, "False" }, { 5, W_FALSE, "FALSE" }, { 3, W_FALSE, "off" },
+	{ 3, W_FALSE, "Off" }, { 3, W_FALSE, "OFF" },
+	{ 1, W_NULL, "~" }, { 4, W_NULL, "null" }, { 4, W_NULL, "Null" },
+	{ 4, W_NULL, "NULL" },
+	{ 4, W_NAN, ".nan" }, { 4, W_NAN, ".NaN" }, { 4, W_NAN, ".NAN" },
+	{ 4, W_INF, ".inf" }, { 4, W_INF, ".Inf" }, { 4, W_INF, ".INF" },
+	{ 5, W_INF, "+.inf" }, { 5, W_INF, "+.Inf" }, { 5, W_INF, "+.INF" },
+	{ 5, W_NINF, "-.inf" }, { 5, W_NINF, "-.Inf" }, { 5, W_NINF, "-.INF" },
+};
+
+static int word(const char *s, size_t n)
+{
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (words[i].len == n && words[i].text[0] == s[0] &&
+		    !memcmp(words[i].text, s, n))
+			return words[i].kind;
+	return W_NONE;
+}
 
 /* Go's strconv.ParseInt/ParseUint(s, 0, 64) */
 static int goint(const char *s, size_t n, struct res *r)
@@ -613,20 +646,33 @@ static void resolve(P *p, const char *s, size_t n, struct res *r)
 {
 	memset(r, 0, sizeof *r);
 	r->kind = R_STR;
-	int c = n ? (unsigned char)s[0] : 'N';
-	if (!(c == '+' || c == '-' || (c >= '0' && c <= '9') || c == '.' ||
-	    strchr("yYnNtTfFoO~", c) || c == 'N'))
-		return;
-	if (n == 0 || (c == 'N' && n == 0)) {
+	if (n == 0) {
 		r->kind = R_NULL;
 		return;
 	}
-	if (oneof(s, n, yes_l)) { r->kind = R_BOOL; r->b = 1; return; }
-	if (oneof(s, n, no_l)) { r->kind = R_BOOL; r->b = 0; return; }
-	if (oneof(s, n, null_l)) { r->kind = R_NULL; return; }
-	if (oneof(s, n, nan_l)) { r->kind = R_FLOAT; r->d = NAN; return; }
-	if (oneof(s, n, inf_l)) { r->kind = R_FLOAT; r->d = INFINITY; return; }
-	if (oneof(s, n, ninf_l)) { r->kind = R_FLOAT; r->d = -INFINITY; return; }
+	/* Most scalars are words: only these can start anything else, and
+	 * no word of the lists below is longer than 5 bytes. */
+	switch (s[0]) {
+	case '+': case '-': case '.': case '0': case '1': case '2': case '3':
+	case '4': case '5': case '6': case '7': case '8': case '9':
+		break;
+	case 'y': case 'Y': case 'n': case 'N': case 't': case 'T': case 'f':
+	case 'F': case 'o': case 'O': case '~':
+		if (n <= 5)
+			break;
+		return;
+	default:
+		return;
+	}
+	int c = (unsigned char)s[0];
+	switch (n <= 5 ? word(s, n) : W_NONE) {
+	case W_TRUE: r->kind = R_BOOL; r->b = 1; return;
+	case W_FALSE: r->kind = R_BOOL; r->b = 0; return;
+	case W_NULL: r->kind = R_NULL; return;
+	case W_NAN: r->kind = R_FLOAT; r->d = NAN; return;
+	case W_INF: r->kind = R_FLOAT; r->d = INFINITY; return;
+	case W_NINF: r->kind = R_FLOAT; r->d = -INFINITY; return;
+	}
 	if (c == '.') {
 		if (yamlfloat(s, n) && tofloat(p, s, n, r) == 0)
 			return;
@@ -1052,13 +1098,28 @@ static cJSON *alias(P *p, size_t *end)
  * end (and ",[]{" in flow).  Continues on lines indented more than n
  * unless `one`.  Returns the text in (*o, *on): the buffer or the scratch.
  */
+/* What the scan of a plain scalar must look at: STOP_ANY bytes in any
+ * context, STOP_FLOW ones in flow context; NOT_FIRST bytes cannot begin one. */
+enum { STOP_ANY = 1, STOP_FLOW = 2, NOT_FIRST = 4 };
+static const unsigned char plainclass[256] = {
+	['\n'] = STOP_ANY, ['\r'] = STOP_ANY, [' '] = STOP_ANY,
+	['\t'] = STOP_ANY, [':'] = STOP_ANY, ['#'] = STOP_ANY | NOT_FIRST,
+	[','] = STOP_FLOW | NOT_FIRST, ['['] = STOP_FLOW | NOT_FIRST,
+	[']'] = STOP_FLOW | NOT_FIRST, ['{'] = STOP_FLOW | NOT_FIRST,
+	['}'] = STOP_FLOW | NOT_FIRST, ['&'] = NOT_FIRST, ['*'] = NOT_FIRST,
+	['!'] = NOT_FIRST, ['|'] = NOT_FIRST, ['>'] = NOT_FIRST,
+	['\''] = NOT_FIRST, ['"'] = NOT_FIRST, ['%'] = NOT_FIRST,
+	['@'] = NOT_FIRST, ['`'] = NOT_FIRST,
+};
+
 static int plain(P *p, int n, int flow, int one, const char **o,
     size_t *on, int *multi)
 {
 	size_t s = p->pos, end = s;
 	int c = ch(p, s), nx = ch(p, s + 1);
+	const int stop = flow ? STOP_ANY | STOP_FLOW : STOP_ANY;
 	*multi = 0;
-	if (c < 0 || isblankz(c) || strchr("#,[]{}&*!|>'\"%@`", c) ||
+	if (c < 0 || isblankz(c) || (plainclass[c] & NOT_FIRST) ||
 	    ((c == '-' || c == '?' || c == ':') && (isblankz(nx) ||
 	    (flow && isflowind(nx))))) {
 		found(p, s, "a value");
@@ -1069,7 +1130,13 @@ static int plain(P *p, int n, int flow, int one, const char **o,
 	for (;;) {
 		/* one line */
 		for (;;) {
-			c = ch(p, p->pos);
+			size_t i = p->pos;
+			while (i < p->n && !(plainclass[p->b[i]] & stop))
+				i++;
+			if (i > p->pos)
+				end = i;
+			p->pos = i;
+			c = ch(p, i);
 			if (c < 0 || isbrk(c))
 				break;
 			if (c == ':') {
@@ -1130,7 +1197,7 @@ static int plain(P *p, int n, int flow, int one, const char **o,
 	}
 	p->pos = end;   /* the spaces after it are the caller's */
 	if (scratch) {
-		*o = p->s;
+		*o = p->t->s;
 		*on = p->sn;
 	} else {
 		*o = (const char *)p->b + s;
@@ -1316,7 +1383,7 @@ static int quoted(P *p, int n, const char **o, size_t *on, int *multi)
 			return -1;
 		p->pos = r;
 	}
-	*o = p->s;
+	*o = p->t->s;
 	*on = p->sn;
 	return 0;
 }
@@ -1444,7 +1511,7 @@ static cJSON *block_scalar(P *p, int n, int tag, size_t off)
 		sputc(p, '\n');
 	if (p->failed)
 		return NULL;
-	return scalar(p, p->s, p->sn, 0, tag == T_NONE ? T_STR : tag, off);
+	return scalar(p, p->t->s, p->sn, 0, tag == T_NONE ? T_STR : tag, off);
 }
 
 /* ---- collections ---- */
@@ -2155,33 +2222,84 @@ void ym_init(ym_parser *p, const char *buf, size_t len)
 	p->col = 1;
 }
 
-static int cmpent(const void *a, const void *b)
+/*
+ * Merge sort by node, t holding n/2 entries: the marks are made in nearly
+ * the order of the nodes' addresses, and a merge of two halves already in
+ * order is one comparison, where musl's qsort moved every entry through
+ * memcpy.
+ */
+static void msort(struct ment *e, struct ment *t, size_t n)
 {
-	const struct ment *x = a, *y = b;
-	return x->node < y->node ? -1 : x->node > y->node;
+	if (n < 2)
+		return;
+	size_t h = n / 2, i = 0, j = h, k = 0;
+	msort(e, t, h);
+	msort(e + h, t, n - h);
+	if (e[h - 1].node <= e[h].node)
+		return;
+	memcpy(t, e, h * sizeof *e);
+	while (i < h && j < n)
+		e[k++] = t[i].node <= e[j].node ? t[i++] : e[j++];
+	while (i < h)
+		e[k++] = t[i++];
 }
 
-/* Drops marks of dead nodes and sorts. */
-static size_t compact(struct ment *e, size_t n)
+/* Drops the marks of dead nodes and sorts the rest by node. */
+static size_t compact(P *p, struct ment *e, size_t n)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!(e[i].node->type & DEAD))
 			e[j++] = e[i];
-	if (j > 1)
-		qsort(e, j, sizeof *e, cmpent);
+	if (grow(p, (void **)&p->t->tmp, &p->t->tmpcap, j / 2 + 1,
+	    sizeof *p->t->tmp))
+		return 0;
+	msort(e, p->t->tmp, j);
 	return j;
 }
 
-static void pfree(P *p)
+/* The document's marks, copied out of the tables into one block. */
+static struct ym_marks *marks(P *p)
 {
-	free(p->m);
-	free(p->km);
-	free(p->lt);
-	free(p->a);
-	free(p->ah);
-	free(p->s);
-	cJSON_Delete(p->grave);
+	struct ym_tables *t = p->t;
+	size_t en = compact(p, t->m, p->mn), kn = compact(p, t->km, p->kmn);
+	if (p->failed)
+		return NULL;
+	size_t head = (sizeof(struct ym_marks) + 7) & ~(size_t)7;
+	struct ym_marks *mk_ = cJSON_malloc(head + (en + kn) * sizeof *t->m +
+	    p->ltn * sizeof *t->lt);
+	if (!mk_)
+		return oom(p);
+	mk_->e = (struct ment *)((char *)mk_ + head);
+	mk_->k = mk_->e + en;
+	mk_->ls = (uint32_t *)(mk_->k + kn);
+	if (en)
+		memcpy(mk_->e, t->m, en * sizeof *t->m);
+	if (kn)
+		memcpy(mk_->k, t->km, kn * sizeof *t->km);
+	if (p->ltn)
+		memcpy(mk_->ls, t->lt, p->ltn * sizeof *t->lt);
+	mk_->en = en;
+	mk_->kn = kn;
+	mk_->lsn = p->ltn;
+	mk_->line0 = p->line0;
+	return mk_;
+}
+
+void ym_end(ym_parser *yp)
+{
+	struct ym_tables *t = yp->tables;
+	if (t) {
+		free(t->m);
+		free(t->km);
+		free(t->lt);
+		free(t->a);
+		free(t->ah);
+		free(t->s);
+		free(t->tmp);
+		free(t);
+	}
+	yp->tables = NULL;
 }
 
 static int directive(P *p, int *sawyaml)
@@ -2221,21 +2339,6 @@ static int directive(P *p, int *sawyaml)
 	return 0;
 }
 
-/* Bytes up to the next line starting with "---" or "..." (a size
- * estimate; stopping at both keeps a stream of documents linear). */
-static size_t doclen(const P *p)
-{
-	const unsigned char *q = p->b + p->pos, *e = p->b + p->n;
-	while ((q = memchr(q, '\n', (size_t)(e - q))) != NULL) {
-		q++;
-		if (e - q >= 3 && ((q[0] == '-' && q[1] == '-' && q[2] == '-') ||
-		    (q[0] == '.' && q[1] == '.' && q[2] == '.')) &&
-		    q > p->b + p->pos + 4)
-			return (size_t)(q - (p->b + p->pos));
-	}
-	return p->n - p->pos;
-}
-
 int ym_next(ym_parser *yp, ym_doc *doc)
 {
 	P st, *p = &st;
@@ -2246,6 +2349,13 @@ int ym_next(ym_parser *yp, ym_doc *doc)
 	if (yp->state == 2)
 		return 0;
 	memset(p, 0, sizeof *p);
+	if (!yp->tables && !(yp->tables = calloc(1, sizeof *yp->tables))) {
+		snprintf(yp->err.msg, sizeof yp->err.msg, "out of memory");
+		yp->failed = 1;
+		return -1;
+	}
+	p->t = yp->tables;
+	p->nomarks = (yp->flags & YM_NO_MARKS) != 0;
 	p->b = (const unsigned char *)yp->buf;
 	p->n = yp->len;
 	p->pos = yp->pos;
@@ -2285,22 +2395,13 @@ int ym_next(ym_parser *yp, ym_doc *doc)
 		/* the start of a document, at a line start (or after BOM) */
 		p->line0 = p->line;
 		p->ltn = 0;
-		if (grow(p, (void **)&p->lt, &p->ltcap, 1, sizeof *p->lt))
+		if (grow(p, (void **)&p->t->lt, &p->t->ltcap, 1, sizeof *p->t->lt))
 			goto bad;
-		p->lt[p->ltn++] = (uint32_t)p->ls;
-		/* Reserve the tables for this document's size at once: pages
-		 * not used are never touched, and growing by copies is slow. */
-		size_t dl = doclen(p);
-		if (grow(p, (void **)&p->m, &p->mcap, dl / 10 + 64, sizeof *p->m) ||
-		    grow(p, (void **)&p->km, &p->kmcap, dl / 14 + 64,
-		    sizeof *p->km) ||
-		    grow(p, (void **)&p->lt, &p->ltcap, dl / 24 + 64,
-		    sizeof *p->lt))
-			goto bad;
+		p->t->lt[p->ltn++] = (uint32_t)p->ls;
 		p->mn = p->kmn = 0;
 		p->an = 0;
-		if (p->ahcap)
-			memset(p->ah, 0, p->ahcap * sizeof *p->ah);
+		if (p->t->ahcap)
+			memset(p->t->ah, 0, p->t->ahcap * sizeof *p->t->ah);
 		p->nodes = p->expanded = 0;
 		size_t begin = p->pos;
 		int sawyaml = 0, explicit_ = 0, ind;
@@ -2333,7 +2434,8 @@ int ym_next(ym_parser *yp, ym_doc *doc)
 				goto bad;
 			}
 			yp->state = 2;
-			pfree(p);
+			cJSON_Delete(p->grave);
+			ym_end(yp);
 			yp->pos = p->pos; yp->line = p->line;
 			yp->col = (unsigned)(p->pos - p->ls + 1);
 			return 0;
@@ -2405,27 +2507,19 @@ int ym_next(ym_parser *yp, ym_doc *doc)
 			continue;
 		}
 		/* a document: build its marks */
-		killtree(p->grave->child);
-		struct ym_marks *mk_ = calloc(1, sizeof *mk_);
-		if (!mk_) {
-			oom(p);
-			goto bad;
+		struct ym_marks *mk_ = NULL;
+		if (!p->nomarks) {
+			killtree(p->grave->child);
+			if (!(mk_ = marks(p)))
+				goto bad;
 		}
-		mk_->en = compact(p->m, p->mn);
-		mk_->kn = compact(p->km, p->kmn);
-		mk_->e = p->m;
-		mk_->k = p->km;
-		mk_->ls = p->lt;
-		mk_->lsn = p->ltn;
-		mk_->line0 = p->line0;
-		p->m = p->km = NULL;
-		p->lt = NULL;
 		doc->root = root;
 		doc->marks = mk_;
 		doc->index = idx;
 		doc->begin = begin;
-		ym_where(mk_, root, &doc->start);
-		pfree(p);
+		if (mk_)
+			ym_where(mk_, root, &doc->start);
+		cJSON_Delete(p->grave);
 		yp->pos = p->pos;
 		yp->line = p->line;
 		yp->col = (unsigned)(p->pos - p->ls + 1);
@@ -2436,7 +2530,8 @@ bad:
 	if (!p->failed)
 		oom(p);
 	yp->failed = 1;
-	pfree(p);
+	cJSON_Delete(p->grave);
+	ym_end(yp);
 	return -1;
 }
 
@@ -2445,12 +2540,8 @@ void ym_doc_free(ym_doc *doc)
 	if (!doc)
 		return;
 	cJSON_Delete(doc->root);
-	if (doc->marks) {
-		free(doc->marks->e);
-		free(doc->marks->k);
-		free(doc->marks->ls);
-		free(doc->marks);
-	}
+	if (doc->marks)
+		cJSON_free(doc->marks);
 	doc->root = NULL;
 	doc->marks = NULL;
 }

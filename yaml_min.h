@@ -58,16 +58,30 @@ typedef struct {
 	size_t doc_index;
 	int state, failed;
 	ym_error err;      /* sticky: once set, every later call fails */
+	unsigned flags;    /* YM_*, set after ym_init */
+	struct ym_tables *tables;  /* scratch kept between documents */
 } ym_parser;
+
+/* Documents without positions: doc->marks is NULL and doc->start is not
+ * set (errors still say where).  For a caller that only wants the trees. */
+#define YM_NO_MARKS 1u
 
 /* Start reading buf[0..len).  buf must outlive the parser. */
 void ym_init(ym_parser *p, const char *buf, size_t len);
 
 /*
+ * Releases the scratch the parser keeps between documents.  ym_next does it
+ * itself when it returns 0 or -1; a caller that stops reading a stream
+ * earlier calls ym_end.  Safe to call more than once.
+ */
+void ym_end(ym_parser *p);
+
+/*
  * Reads the next non-null document into *doc.  Returns 1 with a document,
  * 0 at the end of the stream, -1 on error (p->err says what and where; every
  * later call returns -1 too).  The caller owns doc->root and doc->marks and
- * releases both with ym_doc_free.
+ * releases both with ym_doc_free, while the same cJSON hooks are installed
+ * (both are allocated with cJSON_malloc).
  */
 int ym_next(ym_parser *p, ym_doc *doc);
 

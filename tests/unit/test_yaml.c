@@ -179,3 +179,26 @@ int main(void)
 	RUN(yaml_limits);
 	return unit_done();
 }
+
+TEST(yaml_stop_early)
+{
+	/* a reader that stops before the end releases the kept tables with
+	 * ym_end (the sanitizer build fails on a leak) */
+	const char *s = "a: 1\n---\nb: [2, 3]\n---\nc: 4\n";
+	size_t n = strlen(s);
+	char *b = copy_of(s, n);
+	ym_parser p;
+	ym_doc d;
+	ym_init(&p, b, n);
+	CHECK(ym_next(&p, &d) == 1);
+	CHECK(cJSON_GetObjectItem(d.root, "a") != NULL);
+	ym_doc_free(&d);
+	CHECK(ym_next(&p, &d) == 1);
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(d.root, "b")) == 2);
+	ym_doc_free(&d);
+	ym_end(&p);
+	ym_end(&p);
+	CHECK(p.tables == NULL);
+	free(b);
+	return 0;
+}
