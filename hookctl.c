@@ -760,18 +760,19 @@ cmd_json(hk_opts *o)
 	char *file = NULL;
 	size_t filecap = 0;
 	const char *text;
+	ym_parser p;   /* and one parser, its scratch kept from file to file */
 
 	if (o->nfiles == 0 || o->nargs != 0)
 		hk_usage(o->usage);
 	hk_list_inputs(&in, o->files, o->nfiles);
 	arena_begin();
+	ym_init(&p, NULL, 0);
 	for (i = 0; i < in.n; i++) {
-		ym_parser p;
 		ym_doc doc;
 		int r;
 
 		text = hk_read_input(&in.v[i], &file, &filecap);
-		ym_init(&p, text, in.v[i].len);
+		ym_restart(&p, text, in.v[i].len);
 		p.flags = YM_NO_MARKS;
 		while ((r = ym_next(&p, &doc)) == 1) {
 			out.n = 0;
@@ -786,6 +787,7 @@ cmd_json(hk_opts *o)
 			break;
 		}
 	}
+	ym_end(&p);
 	arena_end();
 	hk_free_inputs(&in);
 	free(out.b);

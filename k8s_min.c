@@ -224,6 +224,8 @@ parse_kc(const char *buf, size_t len, const char *name, k8s_err *e)
 
 	ym_init(&p, buf, len);
 	r = ym_next(&p, &d);
+	if (r <= 0)
+		ym_end(&p);
 	if (r < 0) {
 		seterr(e, K8S_ECONFIG, "%s:%u:%u: %s", name, p.err.mark.line,
 		    p.err.mark.col, p.err.msg);

@@ -120,6 +120,7 @@ typedef struct {
 	int pending, pend_ind, tabind;
 	int last_float;          /* the last scalar made resolved as float */
 	int nomarks;             /* YM_NO_MARKS */
+	int cr;                  /* the input has a CR: lines may end in one */
 } P;
 
 struct sv {
@@ -262,6 +263,16 @@ static int isdocmark(const P *p, size_t i)
 	if (memcmp(p->b + i, "---", 3) && memcmp(p->b + i, "...", 3))
 		return 0;
 	return isblankz(ch(p, i + 3));
+}
+
+/* Where the line at i ends: its first line break, or the end of input. */
+static size_t eol(const P *p, size_t i)
+{
+	const unsigned char *q = memchr(p->b + i, '\n', p->n - i);
+	size_t e = q ? (size_t)(q - p->b) : p->n;
+	if (p->cr && (q = memchr(p->b + i, '\r', e - i)) != NULL)
+		e = (size_t)(q - p->b);
+	return e;
 }
 
 /* Scratch buffer. */
@@ -872,8 +883,7 @@ static int endline(P *p)
 	int c = ch(p, p->pos);
 	if (c == '#' && (p->pos > s || p->pos == p->ls ||
 	    isws(ch(p, p->pos - 1)))) {
-		while (p->pos < p->n && !isbrk(p->b[p->pos]))
-			p->pos++;
+		p->pos = eol(p, p->pos);
 		return 0;
 	}
 	if (c < 0 || isbrk(c))
@@ -916,8 +926,7 @@ static int next_line(P *p)
 		}
 		c = ch(p, p->pos);
 		if (c == '#') {
-			while (p->pos < p->n && !isbrk(p->b[p->pos]))
-				p->pos++;
+			p->pos = eol(p, p->pos);
 			continue;
 		}
 		if (c < 0)
@@ -1490,9 +1499,7 @@ static cJSON *block_scalar(P *p, int n, int tag, size_t off)
 				sputc(p, '\n');
 		}
 		trail = 0;
-		size_t e = p->pos;
-		while (e < p->n && !isbrk(p->b[e]))
-			e++;
+		size_t e = eol(p, p->pos);
 		if (sput(p, p->b + p->pos, e - p->pos))
 			return NULL;
 		p->pos = e;
@@ -1955,8 +1962,7 @@ static int flow_sep(P *p, int n)
 				found(p, p->pos, "a space before a comment");
 				return -1;
 			}
-			while (p->pos < p->n && !isbrk(p->b[p->pos]))
-				p->pos++;
+			p->pos = eol(p, p->pos);
 			c = ch(p, p->pos);
 		}
 		if (!isbrk(c))
@@ -2163,7 +2169,7 @@ static cJSON *flow_node(P *p, int n)
 
 /* ---- documents ---- */
 
-static int utf8ok(const unsigned char *b, size_t n, size_t *bad)
+static int utf8ok(const unsigned char *b, size_t n, size_t *bad, int *cr)
 {
 	size_t i = 0;
 	while (i < n) {
@@ -2185,6 +2191,7 @@ static int utf8ok(const unsigned char *b, size_t n, size_t *bad)
 			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
 			    c == 0x7f)
 				goto no;
+			*cr |= c == '\r';
 			i++;
 			continue;
 		}
@@ -2286,6 +2293,13 @@ static struct ym_marks *marks(P *p)
 	return mk_;
 }
 
+void ym_restart(ym_parser *yp, const char *buf, size_t len)
+{
+	struct ym_tables *t = yp->tables;
+	ym_init(yp, buf, len);
+	yp->tables = t;
+}
+
 void ym_end(ym_parser *yp)
 {
 	struct ym_tables *t = yp->tables;
@@ -2334,8 +2348,7 @@ static int directive(P *p, int *sawyaml)
 		return endline(p);
 	}
 	/* reserved directive: ignored */
-	while (p->pos < p->n && !isbrk(p->b[p->pos]))
-		p->pos++;
+	p->pos = eol(p, p->pos);
 	return 0;
 }
 
@@ -2362,6 +2375,7 @@ int ym_next(ym_parser *yp, ym_doc *doc)
 	p->line = yp->line;
 	p->ls = yp->pos - (yp->col - 1);
 	p->err = &yp->err;
+	p->cr = yp->cr;
 	if (yp->state == 0) {
 		size_t bad;
 		yp->state = 1;
@@ -2370,7 +2384,7 @@ int ym_next(ym_parser *yp, ym_doc *doc)
 			    (size_t)YM_MAX_INPUT);
 			goto bad;
 		}
-		if (!utf8ok(p->b, p->n, &bad)) {
+		if (!utf8ok(p->b, p->n, &bad, &yp->cr)) {
 			p->pos = bad;
 			/* find the line of bad for the message */
 			size_t l = 0;
@@ -2384,6 +2398,7 @@ int ym_next(ym_parser *yp, ym_doc *doc)
 			    "expected text");
 			goto bad;
 		}
+		p->cr = yp->cr;
 		if (p->n >= 3 && !memcmp(p->b, "\xef\xbb\xbf", 3))
 			p->pos = p->ls = 3;
 	}
@@ -2419,8 +2434,7 @@ int ym_next(ym_parser *yp, ym_doc *doc)
 			int c = ch(p, p->pos);
 			p->tabind = memchr(p->b + ws, '\t', p->pos - ws) != NULL;
 			if (c == '#')
-				while (p->pos < p->n && !isbrk(p->b[p->pos]))
-					p->pos++;
+				p->pos = eol(p, p->pos);
 			c = ch(p, p->pos);
 			if (isbrk(c)) {
 				newline(p);
@@ -2435,7 +2449,6 @@ int ym_next(ym_parser *yp, ym_doc *doc)
 			}
 			yp->state = 2;
 			cJSON_Delete(p->grave);
-			ym_end(yp);
 			yp->pos = p->pos; yp->line = p->line;
 			yp->col = (unsigned)(p->pos - p->ls + 1);
 			return 0;
@@ -2531,7 +2544,6 @@ bad:
 		oom(p);
 	yp->failed = 1;
 	cJSON_Delete(p->grave);
-	ym_end(yp);
 	return -1;
 }
 

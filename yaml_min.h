@@ -56,7 +56,7 @@ typedef struct {
 	size_t len, pos;
 	unsigned line, col;
 	size_t doc_index;
-	int state, failed;
+	int state, failed, cr;
 	ym_error err;      /* sticky: once set, every later call fails */
 	unsigned flags;    /* YM_*, set after ym_init */
 	struct ym_tables *tables;  /* scratch kept between documents */
@@ -66,14 +66,15 @@ typedef struct {
  * set (errors still say where).  For a caller that only wants the trees. */
 #define YM_NO_MARKS 1u
 
-/* Start reading buf[0..len).  buf must outlive the parser. */
-void ym_init(ym_parser *p, const char *buf, size_t len);
-
 /*
- * Releases the scratch the parser keeps between documents.  ym_next does it
- * itself when it returns 0 or -1; a caller that stops reading a stream
- * earlier calls ym_end.  Safe to call more than once.
+ * Start reading buf[0..len).  buf must outlive the parser's use of it.
+ * The parser keeps scratch memory from one document to the next until
+ * ym_end, which every ym_init must be paired with (it may be called more
+ * than once).  ym_restart reads another stream with the same parser and
+ * its scratch, with the state of ym_init otherwise.
  */
+void ym_init(ym_parser *p, const char *buf, size_t len);
+void ym_restart(ym_parser *p, const char *buf, size_t len);
 void ym_end(ym_parser *p);
 
 /*

@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		walk(&d, d.root, 0);
 		ym_doc_free(&d);
 	}
+	ym_end(&p);
 	if (p.failed && (p.err.msg[0] == 0 || p.err.mark.line == 0))
 		abort();   /* errors say what and where */
 	free(buf);

@@ -36,6 +36,7 @@ static const char *conv(const char *s)
 		    p.err.mark.line, p.err.mark.col, p.err.msg);
 	if (ym_next(&p, &d) != r)   /* sticky end or error */
 		snprintf(out, sizeof out, "not sticky");
+	ym_end(&p);
 	free(b);
 	return out;
 }
@@ -139,6 +140,7 @@ TEST(yaml_marks)
 	ym_doc_free(&d);
 	ym_doc_free(&d2);
 	CHECK(ym_next(&p, &d) == 0);
+	ym_end(&p);
 	free(b);
 	return 0;
 }
@@ -156,6 +158,7 @@ TEST(yaml_limits)
 	ym_init(&p, b, n);
 	CHECK(ym_next(&p, &d) == -1);
 	CHECK(strstr(p.err.msg, "nesting deeper than") != NULL);
+	ym_end(&p);
 	free(b);
 	/* exact-size buffers ending anywhere in a token */
 	const char *s = "a: \"x\\u00e9\"\nb: 'y''z'\nc: [1, {d: e}]\nf: |-\n  g\n";
@@ -164,6 +167,7 @@ TEST(yaml_limits)
 		ym_init(&p, t, k);
 		while (ym_next(&p, &d) == 1)
 			ym_doc_free(&d);
+		ym_end(&p);
 		free(t);
 	}
 	return 0;
@@ -182,8 +186,9 @@ int main(void)
 
 TEST(yaml_stop_early)
 {
-	/* a reader that stops before the end releases the kept tables with
-	 * ym_end (the sanitizer build fails on a leak) */
+	/* a reader that stops before the end releases the parser with ym_end
+	 * (the sanitizer build fails on a leak); ym_restart reads another
+	 * stream with the same scratch */
 	const char *s = "a: 1\n---\nb: [2, 3]\n---\nc: 4\n";
 	size_t n = strlen(s);
 	char *b = copy_of(s, n);
@@ -195,6 +200,11 @@ TEST(yaml_stop_early)
 	ym_doc_free(&d);
 	CHECK(ym_next(&p, &d) == 1);
 	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(d.root, "b")) == 2);
+	ym_doc_free(&d);
+	ym_restart(&p, b + 9, n - 9);
+	CHECK(ym_next(&p, &d) == 1);
+	CHECK(d.index == 0 && d.start.line == 1 && d.start.col == 1);
+	CHECK(cJSON_GetObjectItem(d.root, "b") != NULL);
 	ym_doc_free(&d);
 	ym_end(&p);
 	ym_end(&p);

@@ -118,6 +118,7 @@ static void one(const char *dir, const char *id)
 		d.root = NULL;
 		ym_doc_free(&d);
 	}
+	ym_end(&p);
 	const char *want = expected(id), *outcome;
 	char why[300] = "";
 	if (iserr && r < 0)
