@@ -509,6 +509,7 @@ struct ex_ctx {
 	int have_cfg;
 	k8s_client *c;           /* NULL when dry */
 	pl_plan plan;
+	pl_filter filter;        /* test --filter; plan.cfg.filter points here */
 	int64_t t0;
 	unsigned char *state[3]; /* per phase, per step: ST_* */
 	char failed_at[512];     /* what failed, for the summary */
@@ -1473,10 +1474,13 @@ delete_resources(ex_ctx *x, size_t pi)
 static void
 summary_to(ex_ctx *x, int code, FILE *f)
 {
-	char done[4096], notdone[4096];
+	char done[4096], notdone[4096], filtered[4096];
 	size_t pi, i;
 
-	done[0] = notdone[0] = 0;
+	done[0] = notdone[0] = filtered[0] = 0;
+	for (i = 0; i < x->plan.nfiltered; i++)
+		append(filtered, sizeof filtered, "%s/%s", x->plan.filtered[i]->kind,
+		    x->plan.filtered[i]->name);
 	for (pi = 0; pi < x->plan.nphases; pi++) {
 		const pl_phase *ph = &x->plan.phases[pi];
 		size_t ndone = 0;
@@ -1509,6 +1513,8 @@ summary_to(ex_ctx *x, int code, FILE *f)
 		cJSON_AddStringToObject(ev, "deleted", x->deleted);
 		if (x->kept[0])
 			cJSON_AddStringToObject(ev, "kept", x->kept);
+		if (x->plan.cfg.filter)
+			cJSON_AddStringToObject(ev, "filtered_out", filtered);
 		if ((j = cJSON_PrintUnformatted(ev)) != NULL) {
 			fprintf(f, "%s\n", j);
 			free(j);
@@ -1532,6 +1538,8 @@ summary_to(ex_ctx *x, int code, FILE *f)
 		if (x->deleted[0])
 			fprintf(f, "  hooks deleted: %s\n", x->deleted);
 	}
+	if (x->plan.nfiltered)
+		fprintf(f, "  left out by --filter: %s\n", filtered);
 }
 
 static void
@@ -1651,6 +1659,13 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 
 	if (x == NULL)
 		hk_die(HK_EXIT_FAILED, "out of memory");
+	if (o->nfilters && op != PL_OP_TEST)
+		hk_die(HK_EXIT_USAGE, "--filter: only for test (as helm test --filter)");
+	for (i = 0; i < o->nfilters; i++) {
+		char why[300];
+		if (pl_filter_parse(&x->filter, o->filters[i], why, sizeof why) != 0)
+			hk_die(HK_EXIT_USAGE, "--filter %s: %s", o->filters[i], why);
+	}
 	x->o = o;
 	x->op = opname;
 	x->release = release;
@@ -1671,6 +1686,8 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 	pc.op = op;
 	pc.event = event;
 	pc.flags = PL_KEEP_BODIES | (o->skip_unknown_hooks ? PL_SKIP_UNKNOWN_HOOKS : 0);
+	if (o->nfilters)
+		pc.filter = &x->filter;
 	rb = pl_build(&x->plan, pin, in.n, &pc);
 	free(pin);
 	hk_free_inputs(&in);
@@ -1678,6 +1695,7 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 		hk_die(HK_EXIT_FAILED, "out of memory");
 	if (print_diags(&x->plan) || rb != 0 || validate(x)) {
 		pl_free(&x->plan);
+		pl_filter_free(&x->filter);
 		free(x);
 		hk_warn("%s: invalid input; nothing was sent to the cluster", opname);
 		return HK_EXIT_USAGE;
@@ -1787,7 +1805,8 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 		fail_at(x, "stopped by %s",
 		    ex_signal == SIGTERM ? "SIGTERM" : "SIGINT");
 	if (x->plan.nphases == 1 && x->plan.phases[0].nsteps == 0 && !x->json)
-		printf("%s: no hooks for this event\n", x->plan.phases[0].name);
+		printf("%s: no hooks for this event%s\n", x->plan.phases[0].name,
+		    x->plan.nfiltered ? " left after --filter" : "");
 	summary(x, code);
 	if (code != 0)
 		hk_warn("%s%s%s failed: %s", opname, release ? " " : "", release ? release : "",
@@ -1802,6 +1821,7 @@ out_noclient:
 	for (i = 0; i < x->plan.nphases; i++)
 		free(x->state[i]);
 	pl_free(&x->plan);
+	pl_filter_free(&x->filter);
 	free(x);
 	return code;
 }

@@ -323,7 +323,7 @@ hk_free_inputs(hk_inputs *in)
 enum {
 	OPT_KUBECONFIG = 256, OPT_CONTEXT, OPT_TIMEOUT, OPT_DRY_RUN, OPT_NO_HOOKS,
 	OPT_WAIT, OPT_LOGS, OPT_SKIP_UNKNOWN, OPT_STRICT, OPT_HELP, OPT_VERSION,
-	OPT_INSECURE
+	OPT_INSECURE, OPT_FILTER
 };
 
 static const struct option long_opts[] = {
@@ -341,6 +341,7 @@ static const struct option long_opts[] = {
 	{ "skip-unknown-hooks", no_argument, NULL, OPT_SKIP_UNKNOWN },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "insecure-skip-tls-verify", no_argument, NULL, OPT_INSECURE },
+	{ "filter", required_argument, NULL, OPT_FILTER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -411,12 +412,14 @@ static const char *const commands_help =
 "  upgrade RELEASE -f PATH...\n"
 "  uninstall RELEASE -f PATH...\n"
 "  rollback RELEASE -f PATH...\n"
-"  test RELEASE -f PATH...\n"
+"  test RELEASE -f PATH... [--filter name=NAME,!name=NAME]\n"
 "\n"
 "Flags: -f/--filename PATH (file, directory, or - for stdin; repeatable),\n"
 "  -n/--namespace NS, --kubeconfig PATH, --kube-context NAME,\n"
 "  --timeout DURATION (Go syntax: 5m, 90s; default 5m, per hook wait),\n"
 "  --dry-run, --no-hooks, --wait, --logs, --skip-unknown-hooks, --strict,\n"
+"  --filter name=NAME|!name=NAME[,...] (test: which test hooks run, as\n"
+"  helm test --filter; repeatable),\n"
 "  -o text|json, -v (request log, never secrets), --help.\n"
 "\n"
 "Exit codes: 0 success, 1 failed in the cluster, 2 usage or invalid input\n"
@@ -447,6 +450,7 @@ parse_flags(hk_opts *o, int argc, char **argv, const char *usage)
 	o->output = "text";
 	o->usage = usage;
 	o->files = hk_alloc((size_t)argc * sizeof *o->files);
+	o->filters = hk_alloc((size_t)argc * sizeof *o->filters);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "f:n:o:vh", long_opts, NULL)) != -1) {
@@ -472,6 +476,7 @@ parse_flags(hk_opts *o, int argc, char **argv, const char *usage)
 		case OPT_SKIP_UNKNOWN: o->skip_unknown_hooks = 1; break;
 		case OPT_STRICT: o->strict = 1; break;
 		case OPT_INSECURE: o->insecure = 1; break;
+		case OPT_FILTER: o->filters[o->nfilters++] = optarg; break;
 		case 'h':
 		case OPT_HELP:
 			fprintf(stdout, "usage: hookctl %s\n", usage);
@@ -800,7 +805,7 @@ static const struct {
 	int (*fn)(hk_opts *);
 	const char *usage;
 } commands[] = {
-	{ "plan", hk_cmd_plan, "plan install|upgrade|uninstall|rollback|test -f PATH... [-o text|json] [--skip-unknown-hooks]" },
+	{ "plan", hk_cmd_plan, "plan install|upgrade|uninstall|rollback|test -f PATH... [-o text|json] [--skip-unknown-hooks] [--filter F (test)]" },
 	{ "lint", hk_cmd_lint, "lint -f PATH... [--strict] [--skip-unknown-hooks]" },
 	{ "json", cmd_json, "json -f PATH..." },
 	{ "run", hk_cmd_run, "run EVENT -f PATH... [-n NS] [flags]" },
@@ -808,7 +813,7 @@ static const struct {
 	{ "upgrade", hk_cmd_upgrade, "upgrade RELEASE -f PATH... [-n NS] [--wait] [--no-hooks] [--timeout D] [--dry-run] [flags]" },
 	{ "uninstall", hk_cmd_uninstall, "uninstall RELEASE -f PATH... [-n NS] [--no-hooks] [--timeout D] [--dry-run] [flags]" },
 	{ "rollback", hk_cmd_rollback, "rollback RELEASE -f PATH... [-n NS] [--no-hooks] [--timeout D] [--dry-run] [flags]" },
-	{ "test", hk_cmd_test, "test RELEASE -f PATH... [-n NS] [--logs] [--timeout D] [flags]" },
+	{ "test", hk_cmd_test, "test RELEASE -f PATH... [-n NS] [--logs] [--filter name=NAME|!name=NAME[,...]]... [--timeout D] [flags]" },
 	{ "version", cmd_version, "version [-o text|json]" },
 };
 
@@ -836,6 +841,7 @@ main(int argc, char **argv)
 		parse_flags(&o, argc - 1, argv + 1, commands[i].usage);
 		code = commands[i].fn(&o);
 		free(o.files);
+		free(o.filters);
 		return finish(code);
 	}
 	hk_warn("unknown command %s", cmd);
@@ -865,7 +871,7 @@ print_diag(FILE *f, const pl_diag *d)
 
 /* Loads -f inputs and builds the plan; the inputs are freed before return. */
 static int
-build_plan(hk_opts *o, pl_plan *p, int op)
+build_plan(hk_opts *o, pl_plan *p, int op, const pl_filter *filter)
 {
 	hk_inputs in;
 	pl_input *v;
@@ -883,6 +889,7 @@ build_plan(hk_opts *o, pl_plan *p, int op)
 	memset(&cfg, 0, sizeof cfg);
 	cfg.op = op;
 	cfg.flags = o->skip_unknown_hooks ? PL_SKIP_UNKNOWN_HOOKS : 0;
+	cfg.filter = filter;
 	r = pl_build(p, v, in.n, &cfg);
 	free(v);
 	hk_free_inputs(&in);
@@ -965,11 +972,20 @@ print_plan_text(const pl_plan *p)
 			putchar('\n');
 		}
 	}
+	if (p->cfg.filter) {
+		printf("\nleft out by --filter: ");
+		if (p->nfiltered == 0)
+			printf("nothing");
+		for (j = 0; j < p->nfiltered; j++)
+			printf("%s%s/%s", j ? ", " : "", p->filtered[j]->kind, p->filtered[j]->name);
+		putchar('\n');
+	}
 }
 
 int
 hk_cmd_plan(hk_opts *o)
 {
+	pl_filter filter;
 	pl_plan p;
 	size_t i;
 	int op, r;
@@ -982,10 +998,19 @@ hk_cmd_plan(hk_opts *o)
 		    o->args[0]);
 		hk_usage(o->usage);
 	}
+	memset(&filter, 0, sizeof filter);
+	if (o->nfilters && op != PL_OP_TEST)
+		hk_die(HK_EXIT_USAGE, "--filter: only for test (plan test)");
+	for (i = 0; i < o->nfilters; i++) {
+		char why[300];
+		if (pl_filter_parse(&filter, o->filters[i], why, sizeof why) != 0)
+			hk_die(HK_EXIT_USAGE, "--filter %s: %s", o->filters[i], why);
+	}
 	/* no cJSON memory outlives a document in pl_build without PL_KEEP_BODIES */
 	arena_begin();
-	r = build_plan(o, &p, op);
+	r = build_plan(o, &p, op, o->nfilters ? &filter : NULL);
 	arena_end();
+	pl_filter_free(&filter);
 	fflush(stdout);
 	for (i = 0; i < p.ndiags; i++)
 		print_diag(stderr, &p.diags[i]);
@@ -1021,7 +1046,9 @@ hk_cmd_lint(hk_opts *o)
 	if (o->nargs != 0 || o->nfiles == 0)
 		hk_usage(o->usage);
 	refuse_cluster_flags(o);
-	build_plan(o, &p, PL_OP_INSTALL);
+	if (o->nfilters)
+		hk_die(HK_EXIT_USAGE, "--filter: only for test (plan test)");
+	build_plan(o, &p, PL_OP_INSTALL, NULL);
 	for (i = 0; i < p.ndiags; i++)
 		print_diag(stdout, &p.diags[i]);
 	code = p.nerrors ? HK_EXIT_USAGE : (p.nwarnings && o->strict) ? 1 : 0;

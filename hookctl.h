@@ -33,6 +33,8 @@ typedef struct {
 	const char *usage;     /* the command's usage line */
 	int verbose, dry_run, no_hooks, wait, logs, skip_unknown_hooks, strict;
 	int insecure;          /* --insecure-skip-tls-verify */
+	char **filters;        /* --filter values, in order (test, plan test); into argv */
+	size_t nfilters;
 } hk_opts;
 
 /* The input files.  Owned by the hk_inputs; hk_free_inputs frees. */

@@ -248,6 +248,115 @@ list_add(pl_plan *p, pl_list *l, const char *s, size_t n)
 	return 0;
 }
 
+/* ============================== --filter ============================== */
+
+static int
+filter_add(char ***v, size_t *n, const char *s, size_t len)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+	char *d;
+
+	if (nv == NULL)
+		return -2;
+	*v = nv;
+	if ((d = malloc(len + 1)) == NULL)
+		return -2;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	nv[(*n)++] = d;
+	return 0;
+}
+
+/* see plan.h */
+int
+pl_filter_parse(pl_filter *f, const char *arg, char *why, size_t cap)
+{
+	const char *e = arg;
+
+	for (;;) {
+		const char *end = strchr(e, ',');
+		size_t len = end ? (size_t)(end - e) : strlen(e), skip = 0;
+		int exclude = 0, r, w;
+		const char *q, *sep;
+
+		/* Helm: prefix "name=", or the expression ^!\s?name= */
+		if (len > 0 && e[0] == '!') {
+			exclude = 1;
+			skip = 1;
+			if (len > 1 && strchr(" \t\n\f\r", e[1]) != NULL)
+				skip = 2;
+		}
+		/* the element is named when the value has more than one */
+		w = len != strlen(arg);
+		q = w ? "\"" : "";
+		sep = w ? "\": " : "";
+
+		if (len < skip + 5 || strncmp(e + skip, "name=", 5) != 0) {
+			const char *eq = memchr(e + skip, '=', len - skip);
+			if (len == 0)
+				snprintf(why, cap, "an empty element: expected name=NAME or !name=NAME");
+			else if (eq != NULL)
+				snprintf(why, cap, "%s%.*s%sunknown attribute \"%.*s\" (only name is "
+				    "supported: name=NAME or !name=NAME)", q, w ? (int)len : 0, e, sep,
+				    (int)(eq - e - (long)skip), e + skip);
+			else
+				snprintf(why, cap, "%s%.*s%sexpected name=NAME or !name=NAME", q,
+				    w ? (int)len : 0, e, sep);
+			return -1;
+		}
+		if (len == skip + 5) {
+			snprintf(why, cap, "%s%.*s%sno name after '='", q, w ? (int)len : 0, e, sep);
+			return -1;
+		}
+		r = exclude ? filter_add(&f->exclude, &f->nexclude, e + skip + 5, len - skip - 5) :
+		    filter_add(&f->include, &f->ninclude, e + skip + 5, len - skip - 5);
+		if (r != 0) {
+			snprintf(why, cap, "out of memory");
+			return r;
+		}
+		if (end == NULL)
+			return 0;
+		e = end + 1;
+	}
+}
+
+/* see plan.h */
+void
+pl_filter_free(pl_filter *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->ninclude; i++)
+		free(f->include[i]);
+	for (i = 0; i < f->nexclude; i++)
+		free(f->exclude[i]);
+	free(f->include);
+	free(f->exclude);
+	memset(f, 0, sizeof *f);
+}
+
+static int
+in_names(char *const *v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* see plan.h */
+int
+pl_filter_match(const pl_filter *f, const char *name)
+{
+	if (f == NULL)
+		return 1;
+	if (in_names(f->exclude, f->nexclude, name))
+		return 0;
+	return f->ninclude == 0 || in_names(f->include, f->ninclude, name);
+}
+
 /* ============================== diagnostics ============================== */
 
 static void vdiag(pl_plan *, int, const char *, const char *, unsigned, unsigned,
@@ -1102,6 +1211,37 @@ phase_for(pl_plan *p, int ev, pl_phase *ph, sort_item *scratch)
 		return;
 	}
 	n = hook_order(p, ev, scratch);
+	if (ev == PL_EV_TEST && p->cfg.filter) {
+		/* helm test --filter: the excluded ones, then those not included */
+		size_t k = 0, nf = 0;
+		free(p->filtered);
+		p->filtered = pmalloc(p, (n ? n : 1) * sizeof *p->filtered);
+		p->nfiltered = 0;
+		if (p->filtered == NULL)
+			return;
+		for (i = 0; i < n; i++) {
+			if (pl_filter_match(p->cfg.filter, scratch[i].o->name))
+				scratch[k++] = scratch[i];
+			else
+				p->filtered[nf++] = scratch[i].o;
+		}
+		p->nfiltered = nf;
+		n = k;
+		for (i = 0; i < p->cfg.filter->ninclude; i++) {
+			const char *want = p->cfg.filter->include[i];
+			size_t j, seen = 0;
+			for (j = 0; j < p->nhooks && !seen; j++) {
+				size_t e;
+				for (e = 0; e < p->hooks[j]->nevents; e++)
+					if (p->hooks[j]->events[e] == PL_EV_TEST &&
+					    strcmp(p->hooks[j]->name, want) == 0)
+						seen = 1;
+			}
+			if (!seen)
+				diag(p, PL_WARNING, "--filter", NULL, 0, 0,
+				    "name=%s matches no test hook", want);
+		}
+	}
 	ph->steps = to_ptrs(p, scratch, n);
 	if (ph->steps)
 		ph->nsteps = n;
@@ -1281,6 +1421,7 @@ pl_free(pl_plan *p)
 	free(p->objs);
 	free(p->hooks);
 	free(p->resources);
+	free(p->filtered);
 	for (i = 0; i < p->nphases; i++)
 		free(p->phases[i].steps);
 	for (i = 0; i < p->ndiags; i++) {
@@ -1489,6 +1630,18 @@ pl_to_json(const pl_plan *p)
 		ev = cJSON_AddArrayToObject(o, "events");
 		for (j = 0; ev && j < h->nevents; j++)
 			cJSON_AddItemToArray(ev, cJSON_CreateString(pl_event_name(h->events[j])));
+	}
+	if (p->cfg.filter) {
+		/* helm test --filter: the test steps left out */
+		cJSON *fo = cJSON_AddArrayToObject(root, "filtered_out");
+		for (i = 0; fo && i < p->nfiltered; i++) {
+			cJSON *o = cJSON_CreateObject();
+			if (o == NULL)
+				break;
+			cJSON_AddItemToArray(fo, o);
+			cJSON_AddStringToObject(o, "kind", p->filtered[i]->kind);
+			cJSON_AddStringToObject(o, "name", p->filtered[i]->name);
+		}
 	}
 	cJSON_AddNumberToObject(root, "warnings", (double)p->nwarnings);
 	if (cJSON_GetArraySize(phases) != (int)p->nphases || cJSON_GetArraySize(hooks) != (int)p->nhooks) {

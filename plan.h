@@ -63,10 +63,23 @@ enum { PL_ERROR, PL_WARNING };
 #define PL_KEEP_BODIES        1u  /* keep each object's cJSON body (the executor) */
 #define PL_SKIP_UNKNOWN_HOOKS 2u  /* Helm's silent drop of unknown events, as a warning */
 
+/*
+ * helm test --filter: which test hooks run, by name, as Helm 4's
+ * ReleaseTesting.Filters: a hook named in exclude ("!name=X") is left out;
+ * then, if include ("name=X") is not empty, only the hooks named there run.
+ * Names match metadata.name exactly, whatever the kind.
+ */
+typedef struct {
+	char **include;    /* owned by the filter; pl_filter_free */
+	char **exclude;
+	size_t ninclude, nexclude;
+} pl_filter;
+
 typedef struct {
 	int op;            /* PL_OP_* */
 	int event;         /* PL_EV_*, for PL_OP_RUN only */
 	unsigned flags;    /* PL_KEEP_BODIES | PL_SKIP_UNKNOWN_HOOKS */
+	const pl_filter *filter;  /* the test phase only; borrowed; NULL: none */
 } pl_config;
 
 /* One input: hookctl.c's hk_input has this layout. Not referenced after pl_build. */
@@ -146,6 +159,8 @@ typedef struct {
 	size_t nresources;
 	pl_phase phases[3];       /* of cfg.op, in run order */
 	size_t nphases;
+	pl_object **filtered;     /* test steps cfg.filter left out, in run order */
+	size_t nfiltered;
 	pl_diag *diags;           /* in input order, then cross-document findings */
 	size_t ndiags, capdiags;
 	size_t nerrors, nwarnings;
@@ -179,6 +194,18 @@ void pl_free(pl_plan *plan);
 
 /* The plan as JSON (issue 4's shape, more keys allowed); caller frees with cJSON_Delete. NULL on OOM. */
 cJSON *pl_to_json(const pl_plan *plan);
+
+/*
+ * One --filter value into f: a comma list of "name=NAME" (include) and
+ * "!name=NAME" or "! name=NAME" (exclude), as helm test reads it.  Returns
+ * 0, -1 if an element is malformed (why, cap bytes, says which and why:
+ * f keeps the elements before it), -2 out of memory.  Start from a zeroed
+ * pl_filter; pl_filter_free releases it (and zeroes it).
+ */
+int pl_filter_parse(pl_filter *f, const char *arg, char *why, size_t cap);
+void pl_filter_free(pl_filter *f);
+/* Whether f lets a hook of this name run (f NULL: yes). */
+int pl_filter_match(const pl_filter *f, const char *name);
 
 /* Names and lookups. */
 int pl_op_parse(const char *s);               /* PL_OP_* (not RUN) or -1 */

@@ -111,7 +111,39 @@ check_eq "oracle timeout: helm fails" 1 $hr
 check_eq "oracle timeout: hookctl exits 4" 4 $kr
 oracle timeout "$H" "$K" "$m"
 
-# 5. Rendered charts from ../shared/corpus/rendered (hook-bearing), made into
+# 5. helm test --filter: include by name (two hooks of one name), exclude
+#    (both spellings), the exclusion before the inclusion, no filter.
+H=$(fresh_ns th) && K=$(fresh_ns tk) || { fail "oracle filter" "namespaces"; exit 0; }
+"$HELM" template f "$C/filter" -n "$K" > "$O/filter.yaml"
+"$HOOKCTL" install f -f "$O/filter.yaml" -n "$K" > "$O/filter-install.hookctl.out" 2>&1 &
+kp=$!
+"$HELM" install f "$C/filter" -n "$H" > "$O/filter-install.helm.out" 2>&1; hr=$?
+wait $kp; kr=$?
+check_eq "oracle filter: both installed" "0 0" "$hr $kr"
+i=0
+for fl in "--filter name=t-a,name=t-same" "--filter !name=t-a --filter !name=t-cm" \
+	"--filter name=t-b,name=t-cm --filter !name=t-b" "--filter ! name=t-same"; do
+	i=$((i + 1))
+	m=$(audit_mark)
+	# $fl unquoted: one argument per word, except for "! name=", which has a space
+	case $fl in
+	*"! name="*)
+		"$HOOKCTL" test f -f "$O/filter.yaml" -n "$K" --filter "! name=t-same" > "$O/filter-$i.hookctl.out" 2>&1 &
+		kp=$!
+		"$HELM" test f -n "$H" --filter "! name=t-same" > "$O/filter-$i.helm.out" 2>&1; hr=$? ;;
+	*)
+		"$HOOKCTL" test f -f "$O/filter.yaml" -n "$K" $fl > "$O/filter-$i.hookctl.out" 2>&1 &
+		kp=$!
+		"$HELM" test f -n "$H" $fl > "$O/filter-$i.helm.out" 2>&1; hr=$? ;;
+	esac
+	wait $kp; kr=$?
+	check_eq "oracle test $fl: both succeed" "0 0" "$hr $kr"
+	oracle "filter-$i" "$H" "$K" "$m"
+done
+check "oracle filter: hookctl names what --filter left out" \
+	grep -q '^  left out by --filter: ConfigMap/t-cm, Pod/t-b$' "$O/filter-1.hookctl.out"
+
+# 6. Rendered charts from ../shared/corpus/rendered (hook-bearing), made into
 #    charts as they are; hookctl gets helm template's render of that chart.
 for r in helm-testdata-template-subchart-testhooks otel-operator-tests-test-service-connection-hooks \
 	helm-testdata-object-order; do

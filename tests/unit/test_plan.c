@@ -20,6 +20,7 @@ begin(int op, unsigned flags)
 {
 	pl_config c;
 
+	memset(&c, 0, sizeof c);
 	c.op = op;
 	c.event = 0;
 	c.flags = flags;
