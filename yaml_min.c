@@ -48,6 +48,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "yaml_min.h"
 
@@ -273,6 +276,23 @@ static size_t eol(const P *p, size_t i)
 	if (p->cr && (q = memchr(p->b + i, '\r', e - i)) != NULL)
 		e = (size_t)(q - p->b);
 	return e;
+}
+
+/* The first byte at or after i that is not a space, or p->n. */
+static size_t spaces(const P *p, size_t i)
+{
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(' ');
+	for (; i + 16 <= p->n; i += 16) {
+		unsigned m = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const __m128i *)(p->b + i)), sp)) & 0xffff;
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	while (i < p->n && p->b[i] == ' ')
+		i++;
+	return i;
 }
 
 /* Scratch buffer. */
@@ -916,8 +936,7 @@ static int next_line(P *p)
 		if (isdocmark(p, p->pos))
 			return -1;
 		size_t s = p->pos;
-		while (ch(p, p->pos) == ' ')
-			p->pos++;
+		p->pos = spaces(p, p->pos);
 		int ind = (int)(p->pos - s);
 		p->tabind = 0;
 		while (isws(ch(p, p->pos))) {
@@ -1111,8 +1130,8 @@ static cJSON *alias(P *p, size_t *end)
  * context, STOP_FLOW ones in flow context; NOT_FIRST bytes cannot begin one. */
 enum { STOP_ANY = 1, STOP_FLOW = 2, NOT_FIRST = 4 };
 static const unsigned char plainclass[256] = {
-	['\n'] = STOP_ANY, ['\r'] = STOP_ANY, [' '] = STOP_ANY,
-	['\t'] = STOP_ANY, [':'] = STOP_ANY, ['#'] = STOP_ANY | NOT_FIRST,
+	['\n'] = STOP_ANY, ['\r'] = STOP_ANY,
+	[':'] = STOP_ANY, ['#'] = STOP_ANY | NOT_FIRST,
 	[','] = STOP_FLOW | NOT_FIRST, ['['] = STOP_FLOW | NOT_FIRST,
 	[']'] = STOP_FLOW | NOT_FIRST, ['{'] = STOP_FLOW | NOT_FIRST,
 	['}'] = STOP_FLOW | NOT_FIRST, ['&'] = NOT_FIRST, ['*'] = NOT_FIRST,
@@ -1121,12 +1140,35 @@ static const unsigned char plainclass[256] = {
 	['@'] = NOT_FIRST, ['`'] = NOT_FIRST,
 };
 
+/* The first byte at or after i that a plain scalar's scan must look at. */
+static size_t plainscan(const P *p, size_t i, int flow)
+{
+	const int stop = flow ? STOP_ANY | STOP_FLOW : STOP_ANY;
+#ifdef __SSE2__
+	if (!flow) {
+		const __m128i colon = _mm_set1_epi8(':'), hash = _mm_set1_epi8('#'),
+		    lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+		for (; i + 16 <= p->n; i += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(p->b + i));
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    _mm_or_si128(_mm_cmpeq_epi8(v, colon),
+			    _mm_cmpeq_epi8(v, hash)), _mm_or_si128(
+			    _mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr))));
+			if (m)
+				return i + (size_t)__builtin_ctz(m);
+		}
+	}
+#endif
+	while (i < p->n && !(plainclass[p->b[i]] & stop))
+		i++;
+	return i;
+}
+
 static int plain(P *p, int n, int flow, int one, const char **o,
     size_t *on, int *multi)
 {
 	size_t s = p->pos, end = s;
 	int c = ch(p, s), nx = ch(p, s + 1);
-	const int stop = flow ? STOP_ANY | STOP_FLOW : STOP_ANY;
 	*multi = 0;
 	if (c < 0 || isblankz(c) || (plainclass[c] & NOT_FIRST) ||
 	    ((c == '-' || c == '?' || c == ':') && (isblankz(nx) ||
@@ -1139,13 +1181,8 @@ static int plain(P *p, int n, int flow, int one, const char **o,
 	for (;;) {
 		/* one line */
 		for (;;) {
-			size_t i = p->pos;
-			while (i < p->n && !(plainclass[p->b[i]] & stop))
-				i++;
-			if (i > p->pos)
-				end = i;
-			p->pos = i;
-			c = ch(p, i);
+			p->pos = plainscan(p, p->pos, flow);
+			c = ch(p, p->pos);
 			if (c < 0 || isbrk(c))
 				break;
 			if (c == ':') {
@@ -1157,14 +1194,24 @@ static int plain(P *p, int n, int flow, int one, const char **o,
 			else if (c == '#' && isws(ch(p, p->pos - 1)))
 				break;
 			p->pos++;
-			if (!isws(c))
-				end = p->pos;
 		}
+		/* without the blanks before the stop */
+		for (end = p->pos; end > seg && isws(p->b[end - 1]); end--)
+			;
 		if (scratch && sput(p, p->b + seg, end - seg))
 			return -1;
 		c = ch(p, p->pos);
 		if (one || !(isbrk(c)))
 			break;
+		if (!flow) {
+			/* most often the next line starts with content at the
+			 * parent's indentation or less: no continuation */
+			size_t q0 = p->pos + (c == '\r' && ch(p, p->pos + 1) == '\n'
+			    ? 2 : 1), q = spaces(p, q0);
+			if (q < p->n && (int)(q - q0) <= n && !isws(p->b[q]) &&
+			    !isbrk(p->b[q]))
+				break;
+		}
 		/* a continuation line? */
 		struct sv sv;
 		save(p, &sv);
@@ -2169,10 +2216,39 @@ static cJSON *flow_node(P *p, int n)
 
 /* ---- documents ---- */
 
+/*
+ * The number of bytes from b on, a multiple of 16 and at most n, that are
+ * printable ASCII, tab or LF: the check of the whole input in sixteen
+ * bytes at a time, where lines are short and most blocks hold an LF.
+ */
+static size_t ascii_run(const unsigned char *b, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f),
+	    lf = _mm_set1_epi8('\n'), tab = _mm_set1_epi8('\t');
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+		/* signed: bytes from 0x80 are below 0x20 too */
+		__m128i odd = _mm_or_si128(_mm_cmplt_epi8(v, sp),
+		    _mm_cmpeq_epi8(v, del));
+		__m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, lf),
+		    _mm_cmpeq_epi8(v, tab));
+		if (_mm_movemask_epi8(_mm_andnot_si128(ok, odd)) != 0)
+			break;
+	}
+#else
+	(void)b;
+	(void)n;
+#endif
+	return i;
+}
+
 static int utf8ok(const unsigned char *b, size_t n, size_t *bad, int *cr)
 {
 	size_t i = 0;
 	while (i < n) {
+		i += ascii_run(b + i, n - i);
 		/* eight bytes of printable ASCII at a time */
 		while (i + 8 <= n) {
 			uint64_t v;
