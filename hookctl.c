@@ -635,6 +635,13 @@ out_room(struct out *o, size_t n)
 }
 
 static inline void
+out_byte(struct out *o, char c)
+{
+	*out_room(o, 1) = c;
+	o->n++;
+}
+
+static inline void
 out_mem(struct out *o, const char *s, size_t n)
 {
 	memcpy(out_room(o, n), s, n);
@@ -655,7 +662,7 @@ out_string(struct out *o, const char *s)
 	size_t run;
 	char *w;
 
-	out_mem(o, "\"", 1);
+	out_byte(o, '"');
 	for (;;) {
 		for (run = 0; !json_escaped[p[run]]; run++)
 			;
@@ -681,7 +688,7 @@ out_string(struct out *o, const char *s)
 		}
 		p++;
 	}
-	out_mem(o, "\"", 1);
+	out_byte(o, '"');
 }
 
 static void
@@ -732,17 +739,17 @@ out_json(struct out *o, const cJSON *j)
 		break;
 	case cJSON_Array:
 	case cJSON_Object:
-		out_mem(o, cJSON_IsArray(j) ? "[" : "{", 1);
+		out_byte(o, cJSON_IsArray(j) ? '[' : '{');
 		for (c = j->child; c; c = c->next) {
 			if (cJSON_IsObject(j)) {
 				out_string(o, c->string);
-				out_mem(o, ":", 1);
+				out_byte(o, ':');
 			}
 			out_json(o, c);
 			if (c->next)
-				out_mem(o, ",", 1);
+				out_byte(o, ',');
 		}
-		out_mem(o, cJSON_IsArray(j) ? "]" : "}", 1);
+		out_byte(o, cJSON_IsArray(j) ? ']' : '}');
 		break;
 	}
 }
@@ -782,7 +789,7 @@ cmd_json(hk_opts *o)
 		while ((r = ym_next(&p, &doc)) == 1) {
 			out.n = 0;
 			out_json(&out, doc.root);
-			out_mem(&out, "\n", 1);
+			out_byte(&out, '\n');
 			fwrite(out.b, 1, out.n, stdout);
 			ym_doc_free(&doc);
 		}
