@@ -1121,11 +1121,6 @@ static cJSON *alias(P *p, size_t *end)
 	return d;
 }
 
-/*
- * A plain scalar at p->pos.  The first line stops at ": ", " #", the line
- * end (and ",[]{" in flow).  Continues on lines indented more than n
- * unless `one`.  Returns the text in (*o, *on): the buffer or the scratch.
- */
 /* What the scan of a plain scalar must look at: STOP_ANY bytes in any
  * context, STOP_FLOW ones in flow context; NOT_FIRST bytes cannot begin one. */
 enum { STOP_ANY = 1, STOP_FLOW = 2, NOT_FIRST = 4 };
@@ -1164,6 +1159,11 @@ static size_t plainscan(const P *p, size_t i, int flow)
 	return i;
 }
 
+/*
+ * A plain scalar at p->pos.  The first line stops at ": ", " #", the line
+ * end (and ",[]{" in flow).  Continues on lines indented more than n
+ * unless `one`.  Returns the text in (*o, *on): the buffer or the scratch.
+ */
 static int plain(P *p, int n, int flow, int one, const char **o,
     size_t *on, int *multi)
 {

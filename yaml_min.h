@@ -56,7 +56,8 @@ typedef struct {
 	size_t len, pos;
 	unsigned line, col;
 	size_t doc_index;
-	int state, failed, cr;
+	int state, failed;
+	int cr;            /* the stream has a CR: lines may end in one */
 	ym_error err;      /* sticky: once set, every later call fails */
 	unsigned flags;    /* YM_*, set after ym_init */
 	struct ym_tables *tables;  /* scratch kept between documents */
