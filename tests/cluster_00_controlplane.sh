@@ -4,7 +4,8 @@
 # in-cluster ServiceAccount, Jobs run by the simulated kubelet, logs, audit.
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$TOP/tests/lib.sh"
-. "$TOP/.cluster/env"
+CLUSTER_DIR=${CLUSTER_DIR:-$TOP/.cluster}
+. "$CLUSTER_DIR/env"
 T=${TMPDIR_T:-$(mktemp -d)}/c00
 mkdir -p "$T"
 K=$KUBECTL

@@ -6,7 +6,8 @@
 # log into helm's sequence of hook operations.
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$TOP/tests/lib.sh"
-. "$TOP/.cluster/env"
+CLUSTER_DIR=${CLUSTER_DIR:-$TOP/.cluster}
+. "$CLUSTER_DIR/env"
 T=${TMPDIR_T:-$(mktemp -d)}/c01
 mkdir -p "$T"
 K=$KUBECTL

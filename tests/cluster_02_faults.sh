@@ -3,7 +3,8 @@
 # server does what each rule says, and nothing when there is none.
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$TOP/tests/lib.sh"
-. "$TOP/.cluster/env"
+CLUSTER_DIR=${CLUSTER_DIR:-$TOP/.cluster}
+. "$CLUSTER_DIR/env"
 T=${TMPDIR_T:-$(mktemp -d)}/c02
 mkdir -p "$T"
 K=$KUBECTL

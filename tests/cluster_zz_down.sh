@@ -5,7 +5,8 @@
 # tests/run.sh's own cluster-down afterwards finds nothing to stop.
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$TOP/tests/lib.sh"
-. "$TOP/.cluster/env"
+CLUSTER_DIR=${CLUSTER_DIR:-$TOP/.cluster}
+. "$CLUSTER_DIR/env"
 C=$CLUSTER_DIR
 T=${TMPDIR_T:-$(mktemp -d)}/czz
 mkdir -p "$T"
