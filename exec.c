@@ -428,6 +428,38 @@ ex_ready_state(const char *api_version, const char *kind, const cJSON *obj, char
 	return EX_DONE;
 }
 
+/* see exec.h */
+int
+ex_owned(const cJSON *obj, const char *release, const char *ns, char *why, size_t cap)
+{
+	const cJSON *md = jobj(obj, "metadata");
+	const char *by = jstr(jobj(md, "labels"), "app.kubernetes.io/managed-by");
+	const char *rn = jstr(jobj(md, "annotations"), "meta.helm.sh/release-name");
+	const char *rns = jstr(jobj(md, "annotations"), "meta.helm.sh/release-namespace");
+	char label[200];
+
+	if (cap)
+		why[0] = 0;
+	if (by && strcmp(by, "Helm") == 0 && rn && strcmp(rn, release) == 0 && rns &&
+	    strcmp(rns, ns) == 0)
+		return 1;
+	if (by && strcmp(by, "Helm") == 0)
+		label[0] = 0;
+	else if (by)
+		snprintf(label, sizeof label, "label app.kubernetes.io/managed-by is \"%s\", not Helm", by);
+	else
+		snprintf(label, sizeof label, "no label app.kubernetes.io/managed-by: Helm");
+	if (rn && (strcmp(rn, release) != 0 || !rns || strcmp(rns, ns) != 0))
+		put(why, cap, "owned by release %s in namespace %s%s%s", rn, rns ? rns : "(not set)",
+		    label[0] ? "; " : "", label);
+	else if (rn)
+		put(why, cap, "annotated for this release, but its %s", label);
+	else
+		put(why, cap, "no meta.helm.sh/release-name annotation: no Helm release owns it%s%s",
+		    label[0] ? "; " : "", label);
+	return 0;
+}
+
 /* Kinds whose REST names are not the plain guess, and the cluster-scoped ones. */
 static const struct {
 	const char *kind, *plural;
@@ -515,6 +547,7 @@ struct ex_ctx {
 	char failed_at[512];     /* what failed, for the summary */
 	char deleted[4096];      /* "Job/x (hook-succeeded), ..." */
 	char kept[4096];         /* resources kept by resource-policy */
+	char unowned[4096];      /* uninstall: not deleted, not owned by this release */
 	size_t nwarn;
 	int open;                /* a progress line is open on a tty */
 	char line[600];          /* the open line's head */
@@ -1405,19 +1438,83 @@ apply_resources(ex_ctx *x, size_t pi)
 	return r;
 }
 
+/* Ownership of one resource before uninstall deletes it (Helm's verifyOwnershipBeforeDelete). */
+enum { OWN_YES, OWN_MISSING, OWN_OTHER, OWN_UNVERIFIED, OWN_KIND_GONE, OWN_POLICY };
+
+/*
+ * As Helm 4 (main) before an uninstall deletes: one GET per resource, all
+ * of them before the first DELETE; a missing object is not deleted, one
+ * that is not owned by this release (ex_owned) or whose GET failed is
+ * skipped, with a warning naming its owner, and listed.  Kept resources
+ * are neither read nor deleted.  --dry-run shows the GETs, sends nothing.
+ */
+static void
+check_ownership(ex_ctx *x, const pl_phase *ph, unsigned char *own, char (*why)[520])
+{
+	size_t i;
+
+	for (i = 0; i < ph->nsteps; i++) {
+		const pl_object *s = ph->steps[i];
+		k8s_res kr;
+		k8s_err err;
+		cJSON *live = NULL;
+		char q[300];
+
+		why[i][0] = 0;
+		if (s->policy != PL_POLICY_NONE) {
+			own[i] = OWN_POLICY;
+			continue;
+		}
+		own[i] = OWN_YES;
+		if (x->dry) {
+			snprintf(q, sizeof q, "ownership check: deleted only if owned by release %s "
+			    "in namespace %s", x->release, x->ns);
+			dry(x, "GET", s, 1, NULL, q, NULL);
+			continue;
+		}
+		memset(&err, 0, sizeof err);
+		if (k8s_resource(x->c, s->api_version, s->kind, &kr, &err) != 0) {
+			/* the kind itself is gone (its CRD was deleted), or discovery failed */
+			own[i] = strcmp(err.reason, "NotFound") == 0 ? OWN_KIND_GONE : OWN_UNVERIFIED;
+			snprintf(why[i], sizeof why[i], "%s", err.msg);
+			continue;
+		}
+		reacting(x);
+		if (k8s_get(x->c, s->api_version, s->kind, obj_ns(x, s), s->name, &live, &err) != 0) {
+			own[i] = err.http == 404 ? OWN_MISSING : OWN_UNVERIFIED;
+			snprintf(why[i], sizeof why[i], "%s", err.msg);
+			continue;
+		}
+		if (!ex_owned(live, x->release, x->ns, why[i], sizeof why[i]))
+			own[i] = OWN_OTHER;
+		cJSON_Delete(live);
+	}
+}
+
 static int
 delete_resources(ex_ctx *x, size_t pi)
 {
 	const pl_phase *ph = &x->plan.phases[pi];
-	size_t i;
+	unsigned char *own = calloc(ph->nsteps + 1, 1);
+	char (*why)[520] = calloc(ph->nsteps + 1, sizeof *why);
+	size_t i, nother = 0;
 	k8s_err err;
 	int r = XR_OK, existed;
 
+	if (own == NULL || why == NULL) {
+		free(own);
+		free(why);
+		fail_at(x, "out of memory");
+		return XR_FAILED;
+	}
+	check_ownership(x, ph, own, why);
 	for (i = 0; i < ph->nsteps; i++) {
 		const pl_object *s = ph->steps[i];
 
-		if (ex_signal)
-			return XR_STOPPED;
+		if (ex_signal) {
+			r = XR_STOPPED;
+			break;
+		}
 		memset(&err, 0, sizeof err);
 		step_begin(x, ph, i, s);
 		if (s->policy == PL_POLICY_KEEP) {
@@ -1432,26 +1529,44 @@ delete_resources(ex_ctx *x, size_t pi)
 			x->state[pi][i] = ST_SKIPPED;
 			continue;
 		}
-		r = delete_obj(x, s, 1, "uninstall", &existed, &err);
-		if (r != XR_OK && strcmp(err.reason, "NotFound") == 0) {
-			/* the kind itself is gone (its CRD was deleted): nothing to delete */
+		if (own[i] == OWN_KIND_GONE) {
+			/* nothing to delete */
 			x->state[pi][i] = ST_DONE;
 			step_end(x, ph, i, s, "not found", "the server does not know this kind");
-			r = XR_OK;
 			continue;
 		}
+		if (own[i] == OWN_MISSING) {
+			/* as Helm: already gone, no DELETE */
+			x->state[pi][i] = ST_DONE;
+			step_end(x, ph, i, s, "not found", NULL);
+			continue;
+		}
+		if (own[i] == OWN_OTHER || own[i] == OWN_UNVERIFIED) {
+			char note[600];
+			snprintf(note, sizeof note, "%s%s", own[i] == OWN_OTHER ? "not owned by this "
+			    "release: " : "ownership could not be verified: ", why[i]);
+			step_end(x, ph, i, s, "not deleted", note);
+			warn(x, "%s %s/%s not deleted: %s%s", ph->name, s->kind, s->name,
+			    own[i] == OWN_OTHER ? "" : "its ownership could not be verified: ", why[i]);
+			append(x->unowned, sizeof x->unowned, "%s/%s (%s%s)", s->kind, s->name,
+			    own[i] == OWN_OTHER ? "" : "not verified: ", why[i]);
+			x->state[pi][i] = ST_SKIPPED;
+			nother++;
+			continue;
+		}
+		r = delete_obj(x, s, 1, "uninstall", &existed, &err);
 		if (r != XR_OK) {
 			x->state[pi][i] = ST_FAILED;
 			step_end(x, ph, i, s, r == XR_TIMEOUT ? "timed out" : "failed", NULL);
 			detail(x, "%s", err.msg);
 			fail_at(x, "deleting %s/%s: %s",
 			    s->kind, s->name, err.msg);
-			return r;
+			break;
 		}
 		x->state[pi][i] = ST_DONE;
 		step_end(x, ph, i, s, x->dry ? "would delete" : existed ? "deleted" : "not found", NULL);
 	}
-	if (x->kept[0] && !x->json) {
+	if (r == XR_OK && x->kept[0] && !x->json) {
 		printf("These resources were kept due to the resource policy:\n");
 		{
 			/* one per line, as Helm prints them */
@@ -1465,7 +1580,17 @@ delete_resources(ex_ctx *x, size_t pi)
 			}
 		}
 	}
-	return XR_OK;
+	if (r == XR_OK && nother && !x->json) {
+		/* as Helm words it, then who owns each */
+		printf("%zu resource(s) were not deleted because they are not owned by this "
+		    "release (or their ownership could not be verified):\n", nother);
+		for (i = 0; i < ph->nsteps; i++)
+			if (own[i] == OWN_OTHER || own[i] == OWN_UNVERIFIED)
+				printf("[%s] %s: %s\n", ph->steps[i]->kind, ph->steps[i]->name, why[i]);
+	}
+	free(own);
+	free(why);
+	return r;
 }
 
 /* ---- summary ---- */
@@ -1515,6 +1640,8 @@ summary_to(ex_ctx *x, int code, FILE *f)
 			cJSON_AddStringToObject(ev, "kept", x->kept);
 		if (x->plan.cfg.filter)
 			cJSON_AddStringToObject(ev, "filtered_out", filtered);
+		if (x->unowned[0])
+			cJSON_AddStringToObject(ev, "not_owned", x->unowned);
 		if ((j = cJSON_PrintUnformatted(ev)) != NULL) {
 			fprintf(f, "%s\n", j);
 			free(j);
@@ -1537,6 +1664,8 @@ summary_to(ex_ctx *x, int code, FILE *f)
 			fprintf(f, "  not done: %s\n", notdone);
 		if (x->deleted[0])
 			fprintf(f, "  hooks deleted: %s\n", x->deleted);
+		if (x->unowned[0])
+			fprintf(f, "  not deleted, not owned by this release: %s\n", x->unowned);
 	}
 	if (x->plan.nfiltered)
 		fprintf(f, "  left out by --filter: %s\n", filtered);

@@ -44,6 +44,18 @@ int ex_ready_state(const char *api_version, const char *kind, const cJSON *obj,
     char *msg, size_t cap);
 
 /*
+ * Helm 4's ownership check before uninstall deletes an object
+ * (verifyOwnershipBeforeDelete / checkOwnership in pkg/action/validate.go):
+ * the live object must carry the label app.kubernetes.io/managed-by=Helm
+ * and the annotations meta.helm.sh/release-name=release and
+ * meta.helm.sh/release-namespace=ns; an object without them is not owned.
+ * Returns 1 if owned; else 0, and why (cap bytes) says who owns it
+ * ("owned by release other in namespace ns2", "no
+ * meta.helm.sh/release-name annotation: no Helm release owns it; ...").
+ */
+int ex_owned(const cJSON *obj, const char *release, const char *ns, char *why, size_t cap);
+
+/*
  * The REST path of an object without discovery, for --dry-run (which sends
  * nothing, not even discovery): built-in kinds from a table, others by
  * the plural rules of kubectl's guess.  name may be NULL (collection).

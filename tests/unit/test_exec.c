@@ -155,6 +155,46 @@ TEST(guess_paths)
 	return 0;
 }
 
+static int
+owned(const char *json, char *why)
+{
+	cJSON *o = cJSON_Parse(json);
+	int r = ex_owned(o, "rel", "ns1", why, 300);
+
+	cJSON_Delete(o);
+	return r;
+}
+
+/* Helm 4's checkOwnership: the label and both annotations, exactly. */
+TEST(ownership)
+{
+	char why[300];
+
+	CHECK(owned("{\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":\"Helm\"},"
+	    "\"annotations\":{\"meta.helm.sh/release-name\":\"rel\","
+	    "\"meta.helm.sh/release-namespace\":\"ns1\"}}}", why) == 1);
+	CHECK(owned("{\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":\"Helm\"},"
+	    "\"annotations\":{\"meta.helm.sh/release-name\":\"other\","
+	    "\"meta.helm.sh/release-namespace\":\"ns2\"}}}", why) == 0);
+	CHECK_STR(why, "owned by release other in namespace ns2");
+	/* the same release name in another namespace is another release */
+	CHECK(owned("{\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":\"Helm\"},"
+	    "\"annotations\":{\"meta.helm.sh/release-name\":\"rel\","
+	    "\"meta.helm.sh/release-namespace\":\"ns2\"}}}", why) == 0);
+	CHECK_STR(why, "owned by release rel in namespace ns2");
+	/* no metadata at all: not owned (Helm: missing key) */
+	CHECK(owned("{\"metadata\":{\"name\":\"x\"}}", why) == 0);
+	CHECK_STR(why, "no meta.helm.sh/release-name annotation: no Helm release owns it; "
+	    "no label app.kubernetes.io/managed-by: Helm");
+	/* the annotations without the label: not owned either */
+	CHECK(owned("{\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":\"kubectl\"},"
+	    "\"annotations\":{\"meta.helm.sh/release-name\":\"rel\","
+	    "\"meta.helm.sh/release-namespace\":\"ns1\"}}}", why) == 0);
+	CHECK_STR(why, "annotated for this release, but its label app.kubernetes.io/managed-by is "
+	    "\"kubectl\", not Helm");
+	return 0;
+}
+
 int
 main(void)
 {
@@ -167,5 +207,6 @@ main(void)
 	RUN(ready_deployment);
 	RUN(ready_misc);
 	RUN(guess_paths);
+	RUN(ownership);
 	return unit_done();
 }
