@@ -552,6 +552,7 @@ struct ex_ctx {
 	int open;                /* a progress line is open on a tty */
 	char line[600];          /* the open line's head */
 	int64_t line_t0;
+	int prefetched;          /* kinds resolved while a hook ran (prefetch_kinds) */
 	struct timespec event_ts; /* -v: when a watch event finished a hook */
 	char event_what[300];
 };
@@ -1148,6 +1149,30 @@ awaited(const pl_object *s)
 }
 
 /*
+ * While the first hook that is waited for runs in the cluster, the main
+ * connection is idle: resolve every kind of the plan then (discovery, reads
+ * only, cached), so that none of it is a round trip later on the critical
+ * path (uninstall resolves its resources' kinds only now).  The watch
+ * starts from the applied resourceVersion, so nothing is missed meanwhile.
+ * Errors are left for the step that needs the kind.
+ */
+static void
+prefetch_kinds(ex_ctx *x)
+{
+	size_t i;
+
+	if (x->prefetched || x->dry)
+		return;
+	x->prefetched = 1;
+	for (i = 0; i < x->plan.nobjs && !ex_signal; i++) {
+		k8s_res kr;
+		k8s_err err;
+		memset(&err, 0, sizeof err);
+		(void)k8s_resource(x->c, x->plan.objs[i].api_version, x->plan.objs[i].kind, &kr, &err);
+	}
+}
+
+/*
  * Runs hook i of phase ph: before-hook-creation, apply, wait.  Prints the
  * step's line.  On failure prints the reason and the logs; the caller does
  * the deletions.
@@ -1205,6 +1230,7 @@ run_hook(ex_ctx *x, const pl_phase *ph, size_t i)
 	st = ex_hook_state(s->wait, live, why, sizeof why);
 	if (st == EX_PENDING) {
 		int64_t dl = x->o->timeout_ms ? started + x->o->timeout_ms : 0;
+		prefetch_kinds(x);
 		r = watch_obj(x, s, rv_of(live), dl, judge_hook, &res, why, sizeof why, &err);
 		if (r == W_DONE) {
 			st = res;

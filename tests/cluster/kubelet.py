@@ -4,8 +4,8 @@
 It talks to the real API server only through its public API, as a kubelet does:
   - registers its Node (Ready) with its address and kubelet port;
   - binds every pending, unbound pod to that Node (it is the scheduler too);
-  - "runs" each container: command + args go through /bin/sh (images are
-    ignored) in a scratch directory, with the pod's env (literal values,
+  - "runs" each container: command + args run as a process (images are
+    ignored; the command is found on the container's PATH) in a scratch directory, with the pod's env (literal values,
     $(VAR) expansion, fieldRef, configMap/secret refs), under a time limit;
     init containers first, in order; a container with neither command nor
     args stands for a long-running server and runs until the pod goes away;
@@ -76,23 +76,50 @@ def _conn(timeout=30):
     return http.client.HTTPSConnection(u.hostname, u.port, context=SSL_CTX, timeout=timeout)
 
 
+_POOL = []  # idle kept-alive connections to the API server
+_POOL_LOCK = threading.Lock()
+
+
 def api(method, path, body=None, ctype="application/json", ok=(200, 201, 202)):
-    c = _conn()
-    try:
-        hdrs = {"Authorization": "Bearer " + TOKEN, "User-Agent": UA,
-                "Accept": "application/json"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            hdrs["Content-Type"] = ctype
-        c.request(method, path, body=data, headers=hdrs)
-        r = c.getresponse()
-        raw = r.read()
+    """One request on an idle kept-alive connection of the pool, or a new
+    one (a real kubelet keeps its connection too; a TLS handshake per
+    request made every status update several milliseconds late)."""
+    hdrs = {"Authorization": "Bearer " + TOKEN, "User-Agent": UA,
+            "Accept": "application/json"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        hdrs["Content-Type"] = ctype
+    while True:
+        with _POOL_LOCK:
+            c = _POOL.pop() if _POOL else None
+        fresh = c is None
+        if fresh:
+            c = _conn()
+        try:
+            c.request(method, path, body=data, headers=hdrs)
+            r = c.getresponse()
+            raw = r.read()
+        except (OSError, http.client.HTTPException):
+            c.close()
+            if fresh:
+                raise
+            # the server closed an idle connection: again, on another one
+            # (every request here may be repeated: status PATCH, binding
+            # and DELETE with a uid precondition answer 409 or 404 the second time)
+            continue
+        if r.will_close:
+            c.close()
+        else:
+            with _POOL_LOCK:
+                if len(_POOL) < 16:
+                    _POOL.append(c)
+                    c = None
+            if c is not None:
+                c.close()
         if r.status not in ok:
             raise ApiError(r.status, raw.decode("utf-8", "replace"))
         return json.loads(raw) if raw else None
-    finally:
-        c.close()
 
 
 def pod_path(ns, name, sub=""):
@@ -313,6 +340,32 @@ def _pump(stream, name, out, lock):
             out.flush()
 
 
+class KillEvent(threading.Event):
+    """The pod's deletion; setting it also wakes the waits linked to it."""
+
+    def __init__(self):
+        threading.Event.__init__(self)
+        self._links = set()
+        self._llock = threading.Lock()
+
+    def link(self, ev):
+        with self._llock:
+            self._links.add(ev)
+        if self.is_set():
+            ev.set()
+
+    def unlink(self, ev):
+        with self._llock:
+            self._links.discard(ev)
+
+    def set(self):
+        threading.Event.set(self)
+        with self._llock:
+            links = list(self._links)
+        for ev in links:
+            ev.set()
+
+
 class PodWorker(threading.Thread):
     def __init__(self, pod):
         threading.Thread.__init__(self, daemon=True)
@@ -321,7 +374,7 @@ class PodWorker(threading.Thread):
         self.ns = md["namespace"]
         self.name = md["name"]
         self.uid = md["uid"]
-        self.kill = threading.Event()
+        self.kill = KillEvent()
         self.lock = threading.RLock()
         self.phase = "Pending"
         self.reason = None
@@ -336,7 +389,9 @@ class PodWorker(threading.Thread):
         self.deadline = spec.get("activeDeadlineSeconds")
         self.initialized = False
         self.grace = 30
-        self.send_lock = threading.Lock()  # one status PATCH at a time, in order
+        self.send_cv = threading.Condition()  # the status queue: outbox, sender
+        self.outbox = []
+        self.sender = None
 
     def container(self, name):
         for c in self.containers + self.inits:
@@ -346,10 +401,41 @@ class PodWorker(threading.Thread):
 
     # status ----------------------------------------------------------
     def post_status(self):
-        with self.send_lock:
-            return self._post_status()
+        """Queues the pod's status as it is now.  A sender thread sends the
+        queued statuses one at a time, in order, each of them (none merged
+        or dropped), so the pod's work never waits for the API server, as
+        a real kubelet's status manager does not make it wait."""
+        body = self._status_body()
+        with self.send_cv:
+            self.outbox.append(body)
+            if self.sender is None:
+                self.sender = threading.Thread(target=self._send_loop, daemon=True)
+                self.sender.start()
+            self.send_cv.notify_all()
 
-    def _post_status(self):
+    def _send_loop(self):
+        while True:
+            with self.send_cv:
+                while not self.outbox:
+                    self.send_cv.wait()
+                body = self.outbox[0]
+            if body is None:
+                return
+            self._send_status(body)
+            with self.send_cv:
+                self.outbox.pop(0)
+                self.send_cv.notify_all()
+
+    def flush_status(self):
+        """Waits until every queued status is sent; then the sender ends."""
+        with self.send_cv:
+            if self.sender is None:
+                return
+            self.outbox.append(None)
+            self.send_cv.notify_all()
+        self.sender.join()
+
+    def _status_body(self):
         with self.lock:
             t = now_rfc3339()
             running_all = all(c.current() is not None and c.current().finished is None
@@ -384,7 +470,9 @@ class PodWorker(threading.Thread):
                 status["reason"] = self.reason
             if self.message:
                 status["message"] = self.message
-            body = {"metadata": {"uid": self.uid}, "status": status}
+            return {"metadata": {"uid": self.uid}, "status": status}
+
+    def _send_status(self, body):
         for attempt in range(5):
             try:
                 api("PATCH", pod_path(self.ns, self.name, "/status"), body,
@@ -433,13 +521,16 @@ class PodWorker(threading.Thread):
                 "HOOKCTL_CLUSTER_MARK": ARGS.mark}
         penv.update(env)
         if argv:
-            full = ["/bin/sh", "-c", 'exec "$@"', "sh"] + argv
+            # the command itself, found on the container's PATH (a missing
+            # one is a StartError, below), as a container runtime starts it
+            full = argv
         else:
             # No command: the image's own entrypoint, unknown here; stands for
             # a server that runs until the pod is deleted.
             full = ["/bin/sh", "-c", "while :; do sleep 3600; done"]
         out = open(run.logpath, "wb")
         lk = threading.Lock()
+        start_error = False
         with self.lock:
             run.started = now_rfc3339()
             try:
@@ -455,31 +546,48 @@ class PodWorker(threading.Thread):
                 run.done.set()
                 c.runs.append(run)
                 c.waiting_reason = None
-                return 128
-            c.runs.append(run)
-            c.waiting_reason = None
-            c.waiting_message = None
+                start_error = True
+            else:
+                c.runs.append(run)
+                c.waiting_reason = None
+                c.waiting_message = None
+        if start_error:
+            # the pod is Running (it was set so before the containers
+            # started): say so, with this container terminated, before its end
+            self.post_status()
+            return 128
         # One pipe for both streams: the log keeps the order the container wrote in.
         pumps = [threading.Thread(target=_pump, args=(run.proc.stdout, b"stdout", out, lk), daemon=True)]
         for p in pumps:
             p.start()
+        # The process's end is waited for by a thread of its own, blocked in
+        # waitpid: it wakes us at once (so does the pod's deletion), where
+        # polling every 50 ms made every container end up to 50 ms late.
+        exited, wake = threading.Event(), threading.Event()
+
+        def waiter(proc=run.proc):
+            proc.wait()
+            exited.set()
+            wake.set()
+        threading.Thread(target=waiter, daemon=True).start()
+        self.kill.link(wake)
         self.post_status()
         killed = None
         t_end = time.time() + self.time_left()
         while True:
-            try:
-                rc = run.proc.wait(timeout=0.05)
+            if exited.is_set():
+                rc = run.proc.wait()
                 break
-            except subprocess.TimeoutExpired:
-                pass
             if self.kill.is_set():
                 killed = "kill"
             elif time.time() > t_end:
                 killed = "deadline"
             if killed:
-                self.stop_proc(run.proc, self.grace if killed == "kill" else 0)
+                self.stop_proc(run.proc, self.grace if killed == "kill" else 0, exited)
                 rc = run.proc.wait()
                 break
+            wake.wait(max(0.0, t_end - time.time()) + 0.001)
+        self.kill.unlink(wake)
         # The main process is gone: so is everything else in the container.
         try:
             os.killpg(run.proc.pid, signal.SIGKILL)
@@ -503,16 +611,13 @@ class PodWorker(threading.Thread):
             return "deadline"
         return rc
 
-    def stop_proc(self, proc, grace):
+    def stop_proc(self, proc, grace, exited):
         try:
             os.killpg(proc.pid, signal.SIGTERM)
         except OSError:
             return
-        t = time.time() + max(0, min(grace, 30))
-        while time.time() < t:
-            if proc.poll() is not None:
-                return
-            time.sleep(0.05)
+        if exited.wait(max(0, min(grace, 30))):
+            return
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
@@ -535,7 +640,12 @@ class PodWorker(threading.Thread):
             if c.init and rc == 0:
                 again = False
             if not again:
-                self.post_status()
+                # The last container to end: the pod's final status (phase
+                # Succeeded or Failed, this container terminated) follows at
+                # once from _run; posting "Running, all containers
+                # terminated" before it only made it one round trip later.
+                if c.init or not self.last_to_end(c):
+                    self.post_status()
                 return
             with self.lock:
                 r = c.current()
@@ -549,10 +659,22 @@ class PodWorker(threading.Thread):
                 break
             delay = min(delay * 2, 10.0)
 
+    def last_to_end(self, c):
+        """Whether every other (non-init) container has ended for good."""
+        with self.lock:
+            for o in self.containers:
+                if o is c:
+                    continue
+                r = o.current()
+                if r is None or r.finished is None or o.waiting_reason is not None:
+                    return False
+            return True
+
     def run(self):
         try:
             self._run()
         finally:
+            self.flush_status()
             # Deleted while finishing: complete the deletion all the same.
             if self.kill.is_set():
                 delete_pod(self.ns, self.name, self.uid)
@@ -583,8 +705,7 @@ class PodWorker(threading.Thread):
                    for c in self.containers]
         for t in threads:
             t.start()
-        time.sleep(0.01)
-        self.post_status()
+        # each container posts Running as it starts (run_container)
         for t in threads:
             t.join()
         if self.kill.is_set():
@@ -624,6 +745,19 @@ def delete_pod(ns, name, uid):
 
 # --- Pod events ------------------------------------------------------------
 
+def bind_pod(ns, name, uid):
+    b = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name, "uid": uid},
+         "target": {"apiVersion": "v1", "kind": "Node", "name": ARGS.node}}
+    try:
+        api("POST", pod_path(ns, name, "/binding"), b)
+        log("pod %s/%s bound to %s" % (ns, name, ARGS.node))
+    except ApiError as e:
+        if e.code not in (404, 409):
+            log("bind %s/%s: %s" % (ns, name, e))
+    except (OSError, http.client.HTTPException) as e:
+        log("bind %s/%s: %s" % (ns, name, e))
+
+
 def handle(ev_type, pod):
     md = pod.get("metadata", {})
     spec = pod.get("spec", {})
@@ -639,16 +773,9 @@ def handle(ev_type, pod):
     if not node:
         if md.get("deletionTimestamp"):
             return
-        b = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name, "uid": uid},
-             "target": {"apiVersion": "v1", "kind": "Node", "name": ARGS.node}}
-        try:
-            api("POST", pod_path(ns, name, "/binding"), b)
-            log("pod %s/%s bound to %s" % (ns, name, ARGS.node))
-        except ApiError as e:
-            if e.code not in (404, 409):
-                log("bind %s/%s: %s" % (ns, name, e))
-        except OSError as e:
-            log("bind %s/%s: %s" % (ns, name, e))
+        # in a thread of its own: one slow binding must not hold up the
+        # events of the other pods (as a scheduler binds concurrently)
+        threading.Thread(target=bind_pod, args=(ns, name, uid), daemon=True).start()
         return
     if node != ARGS.node:
         return
