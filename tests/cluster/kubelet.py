@@ -48,6 +48,7 @@ STOP = threading.Event()
 PODS = {}  # uid -> PodWorker
 PODS_LOCK = threading.Lock()
 BY_NAME = {}  # (ns, name) -> PodWorker (latest)
+GONE = set()  # uids of pods seen deleted or being deleted: never started
 
 
 def log(msg):
@@ -745,12 +746,18 @@ def delete_pod(ns, name, uid):
 
 # --- Pod events ------------------------------------------------------------
 
-def bind_pod(ns, name, uid):
+def bind_pod(pod):
+    md = pod["metadata"]
+    ns, name, uid = md.get("namespace"), md.get("name"), md.get("uid")
     b = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name, "uid": uid},
          "target": {"apiVersion": "v1", "kind": "Node", "name": ARGS.node}}
     try:
         api("POST", pod_path(ns, name, "/binding"), b)
         log("pod %s/%s bound to %s" % (ns, name, ARGS.node))
+        # Bound to this node by this kubelet: start it now rather than
+        # when the watch brings the pod back with its nodeName.
+        pod.setdefault("spec", {})["nodeName"] = ARGS.node
+        start_pod(pod)
     except ApiError as e:
         if e.code not in (404, 409):
             log("bind %s/%s: %s" % (ns, name, e))
@@ -766,6 +773,7 @@ def handle(ev_type, pod):
     node = spec.get("nodeName")
     if ev_type == "DELETED":
         with PODS_LOCK:
+            GONE.add(uid)
             w = PODS.get(uid)
         if w:
             w.kill.set()
@@ -775,13 +783,14 @@ def handle(ev_type, pod):
             return
         # in a thread of its own: one slow binding must not hold up the
         # events of the other pods (as a scheduler binds concurrently)
-        threading.Thread(target=bind_pod, args=(ns, name, uid), daemon=True).start()
+        threading.Thread(target=bind_pod, args=(pod,), daemon=True).start()
         return
     if node != ARGS.node:
         return
     with PODS_LOCK:
         w = PODS.get(uid)
         if md.get("deletionTimestamp"):
+            GONE.add(uid)
             if w is not None:
                 g = md.get("deletionGracePeriodSeconds")
                 if g is not None:
@@ -794,7 +803,16 @@ def handle(ev_type, pod):
                 delete_pod(ns, name, uid)
             threading.Thread(target=finish, daemon=True).start()
             return
-        if w is not None:
+    start_pod(pod)
+
+
+def start_pod(pod):
+    """Starts the pod's worker, once (after the binding, or from the watch)."""
+    md = pod.get("metadata", {})
+    uid = md.get("uid")
+    ns, name = md.get("namespace"), md.get("name")
+    with PODS_LOCK:
+        if uid in PODS or uid in GONE or md.get("deletionTimestamp"):
             return
         phase = (pod.get("status") or {}).get("phase")
         if phase in ("Succeeded", "Failed"):
