@@ -80,10 +80,18 @@ while :; do
 	sleep 0.1
 done
 
-for p in $(marked); do
-	kill -KILL "$p" 2>/dev/null
+# A container's shell may fork a child between the listing and the kill:
+# list and kill again until none is left (at most a second).
+i=0
+while [ $i -lt 10 ]; do
+	m=$(marked)
+	[ -z "$m" ] && break
+	for p in $m; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	sleep 0.1
+	i=$((i + 1))
 done
-sleep 0.1
 
 rc=0
 left=
