@@ -703,7 +703,7 @@ out_number(struct out *o, double d)
 		return;
 	}
 	/* what "%1.15g" gives an integer of at most 15 digits, without printf */
-	if (d == (double)(int64_t)d && d > -1e15 && d < 1e15 && (d != 0 || !signbit(d))) {
+	if (d > -1e15 && d < 1e15 && d == (double)(int64_t)d && (d != 0 || !signbit(d))) {
 		int64_t v = (int64_t)d;
 		uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 

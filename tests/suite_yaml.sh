@@ -88,3 +88,17 @@ if /usr/bin/python3 -c 'import yaml._yaml' 2> /dev/null; then
 else
 	fail "yaml: corpus oracle" "/usr/bin/python3 lacks python3-yaml (libyaml)"
 fi
+
+# json's own writer prints what cJSON_PrintUnformatted prints ("%1.15g",
+# else "%1.17g" when that reads back more than an epsilon away, so that
+# 0.30000000000000004 is 0.3 as in cJSON; exact integers; escapes), also for
+# numbers no integer holds (the sanitizer build fails on an out-of-range
+# conversion).
+printf '%s\n' 'a: 1e300' 'b: -1.5e308' 'c: 123456789012345' 'd: -0.0' 'e: 0.1' \
+	'f: 1e15' 'g: 12345678901234567890' 'h: 2.5e-7' 'i: 0.30000000000000004' \
+	'j: -7' 'k: "t\tq\"b\\c\x01\u00e9/"' > "$T/nums.yaml"
+want='{"a":1e+300,"b":-1.5e+308,"c":123456789012345,"d":-0,"e":0.1,"f":1e+15,"g":12345678901234567890,"h":2.5e-07,"i":0.3,"j":-7,"k":"t\tq\"b\\c\u0001é/"}'
+check_eq "yaml: json prints numbers and escapes as cJSON does" "$want" \
+	"$("$HOOKCTL" json -f "$T/nums.yaml" 2>&1)"
+check_eq "yaml: the same from the sanitizer build" "$want" \
+	"$("$HOOKCTL_ASAN" json -f "$T/nums.yaml" 2>&1)"
