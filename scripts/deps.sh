@@ -43,25 +43,8 @@ else
 	say "packages: all present"
 fi
 
-# A deb-src entry derived from the machine's own deb entries (no mirror named here).
-add_deb_src() {
-	if grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ ||
-	   grep -qs '^deb-src' /etc/apt/sources.list; then
-		return 0
-	fi
-	[ "$(id -u)" = 0 ] || die "no deb-src entry; as root, add one for your deb entry and run apt-get update"
-	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
-			> /etc/apt/sources.list.d/hookctl-src.sources
-	elif [ -f /etc/apt/sources.list ]; then
-		grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' \
-			> /etc/apt/sources.list.d/hookctl-src.list
-	else
-		die "cannot find the machine's deb entry to derive a deb-src entry from"
-	fi
-	say "added a deb-src entry; apt-get update"
-	apt-get update -qq
-}
+# A deb-src entry from the machine's own deb entry.
+. "$(dirname "$0")/debsrc.sh"
 
 # No unwind tables: a static C binary never unwinds, and they are a tenth of its size.
 DEP_CFLAGS='-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables'
