@@ -1520,6 +1520,21 @@ hm_pem_chain(hm_creds *cr, const char *pem, size_t len, hm_err *e)
 	return 0;
 }
 
+/* Wipes and frees the private key's copy (explicit_bzero: a memset before
+ * free may be optimised away). */
+static void
+forget_key(hm_creds *cr)
+{
+	if (cr->keymem != NULL) {
+		size_t kl = cr->key_type == BR_KEYTYPE_RSA ? cr->rsa.plen
+		    + cr->rsa.qlen + cr->rsa.dplen + cr->rsa.dqlen
+		    + cr->rsa.iqlen : cr->ec.xlen;
+		explicit_bzero(cr->keymem, kl);
+		free(cr->keymem);
+		cr->keymem = NULL;
+	}
+}
+
 static int
 add_key(void *arg, const char *name, const unsigned char *der, size_t len)
 {
@@ -1544,8 +1559,7 @@ add_key(void *arg, const char *name, const unsigned char *der, size_t len)
 	if (err != 0 || br_skey_decoder_key_type(&kc) == 0)
 		return fail(a->e, HM_ECONFIG, "the private key cannot be"
 		    " decoded (not RSA or EC in PKCS#1, SEC1 or PKCS#8?)");
-	free(cr->keymem);
-	cr->keymem = NULL;
+	forget_key(cr);
 	if (br_skey_decoder_key_type(&kc) == BR_KEYTYPE_RSA) {
 		const br_rsa_private_key *k = br_skey_decoder_get_rsa(&kc);
 		size_t tot = k->plen + k->qlen + k->dplen + k->dqlen + k->iqlen;
@@ -1573,7 +1587,7 @@ add_key(void *arg, const char *name, const unsigned char *der, size_t len)
 		cr->ec.x = m;
 		cr->key_type = BR_KEYTYPE_EC;
 	}
-	memset(&kc, 0, sizeof kc);
+	explicit_bzero(&kc, sizeof kc);
 	a->certs++;
 	return 0;
 }
@@ -1602,12 +1616,6 @@ hm_creds_free(hm_creds *cr)
 	for (i = 0; i < cr->chain_len; i++)
 		free(cr->chain[i].data);
 	free(cr->chain);
-	if (cr->keymem != NULL) {
-		size_t kl = cr->key_type == BR_KEYTYPE_RSA ? cr->rsa.plen
-		    + cr->rsa.qlen + cr->rsa.dplen + cr->rsa.dqlen
-		    + cr->rsa.iqlen : cr->ec.xlen;
-		memset(cr->keymem, 0, kl);
-		free(cr->keymem);
-	}
+	forget_key(cr);
 	memset(cr, 0, sizeof *cr);
 }
