@@ -894,6 +894,17 @@ static void skipws(P *p)
 		p->pos++;
 }
 
+/* At a line start: the line's indentation (spaces), with p->pos moved past
+ * it and past any blanks after it. */
+static int indent(P *p)
+{
+	size_t ls = p->pos;
+	p->pos = spaces(p, p->pos);
+	int ind = (int)(p->pos - ls);
+	skipws(p);
+	return ind;
+}
+
 /* After content on a line: spaces, an optional comment, the line end.
  * Returns 0 at a line end (not consumed) or -1 (failed). */
 static int endline(P *p)
@@ -1218,11 +1229,7 @@ static int plain(P *p, int n, int flow, int one, const char **o,
 		int blank = 0, ind;
 		for (;;) {
 			newline(p);
-			size_t ls = p->pos;
-			while (ch(p, p->pos) == ' ')
-				p->pos++;
-			ind = (int)(p->pos - ls);
-			skipws(p);
+			ind = indent(p);
 			c = ch(p, p->pos);
 			if (isbrk(c)) {
 				blank++;
@@ -1273,11 +1280,7 @@ static int qfold(P *p, int n, int esc)
 			found(p, p->pos, "the rest of a quoted scalar");
 			return -1;
 		}
-		size_t ls = p->pos;
-		while (ch(p, p->pos) == ' ')
-			p->pos++;
-		int ind = (int)(p->pos - ls);
-		skipws(p);
+		int ind = indent(p);
 		int c = ch(p, p->pos);
 		if (c < 0) {
 			found(p, p->pos, "the end of a quoted scalar");
@@ -2019,11 +2022,7 @@ static int flow_sep(P *p, int n)
 			found(p, p->pos, "the end of a flow collection");
 			return -1;
 		}
-		size_t ls = p->pos;
-		while (ch(p, p->pos) == ' ')
-			p->pos++;
-		int ind = (int)(p->pos - ls);
-		skipws(p);
+		int ind = indent(p);
 		c = ch(p, p->pos);
 		if (c >= 0 && !isbrk(c) && c != '#' && ind <= n && c != ']' &&
 		    c != '}') {
