@@ -39,6 +39,7 @@ for src in tests/unit/test_*.c; do
 	t=build/asan/$(basename "$src" .c)
 	if clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -fno-omit-frame-pointer \
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
+		-Wall -Werror=unused-function \
 		-I. -I/usr/include/cjson -o "$t" "$src" build/asan/libhk.a \
 		-lbearssl -lcjson -lm > "$TMPDIR_T/cc.out" 2>&1; then
 		run_part "$t" "$t"

@@ -196,27 +196,12 @@ TEST(base64)
 	return 0;
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-
-	if (f == NULL)
-		return NULL;
-	b = malloc(1 << 16);
-	*len = fread(b, 1, (1 << 16) - 1, f);
-	b[*len] = 0;
-	fclose(f);
-	return b;
-}
-
 static int
 pem_key(const char *path, int type)
 {
 	hm_creds cr;
 	size_t len;
-	char *b = slurp(path, &len);
+	char *b = unit_slurp(path, &len);
 	int r;
 
 	if (b == NULL)
@@ -246,7 +231,7 @@ TEST(pem_trust_bundle)
 {
 	hm_creds cr;
 	size_t len;
-	char *b = slurp("tests/k8s/pki/bundle.crt", &len);
+	char *b = unit_slurp("tests/k8s/pki/bundle.crt", &len);
 
 	CHECK(b != NULL);
 	memset(&cr, 0, sizeof cr);

@@ -15,21 +15,6 @@ static k8s_config cfg;
 static k8s_err e;
 static char dir[] = "/tmp/k8s-config-test.XXXXXX";
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-
-	if (f == NULL)
-		return NULL;
-	b = malloc(1 << 20);
-	*len = fread(b, 1, (1 << 20) - 1, f);
-	b[*len] = 0;
-	fclose(f);
-	return b;
-}
-
 /* Loads a corpus file; returns "OK" or the error message. */
 static const char *
 corpus(const char *name)
@@ -42,7 +27,7 @@ corpus(const char *name)
 	int r;
 
 	snprintf(path, sizeof path, "%s/%s", CORPUS, name);
-	b = slurp(path, &len);
+	b = unit_slurp(path, &len);
 	if (b == NULL)
 		return "MISSING";
 	r = k8s_config_parse(&cfg, b, len, CORPUS, &o, &e);
@@ -104,7 +89,7 @@ TEST(corpus_all)
 TEST(corpus_details)
 {
 	size_t len;
-	char *b = slurp(CORPUS "/java-kubeconfig-tls-server-name-token.yaml",
+	char *b = unit_slurp(CORPUS "/java-kubeconfig-tls-server-name-token.yaml",
 	    &len);
 	k8s_opts o = { 0 };
 
@@ -116,7 +101,7 @@ TEST(corpus_details)
 	CHECK(cfg.warning[0] == '\0');
 	k8s_config_free(&cfg);
 	free(b);
-	b = slurp(CORPUS "/java-kubeconfig-http-skiptls.yaml", &len);
+	b = unit_slurp(CORPUS "/java-kubeconfig-http-skiptls.yaml", &len);
 	o.namespace = "override";
 	CHECK(k8s_config_parse(&cfg, b, len, CORPUS, &o, &e) == 0);
 	CHECK_STR(cfg.namespace, "override");
@@ -226,12 +211,12 @@ TEST(users)
 	    < 0);
 	CHECK(strstr(e.msg, "cannot read client-key") != NULL);
 	/* client-certificate-data + client-key-data, EC in PKCS#8 */
-	pem = slurp("tests/k8s/pki/ec.crt", &len);
+	pem = unit_slurp("tests/k8s/pki/ec.crt", &len);
 	hm_b64_encode(pem, len, b64);
 	free(pem);
 	snprintf(text, sizeof text, KC("https://h", "", "%s%s%s"),
 	    "    client-certificate-data: ", b64, "\n");
-	pem = slurp("tests/k8s/pki/ec-pkcs8.key", &len);
+	pem = unit_slurp("tests/k8s/pki/ec-pkcs8.key", &len);
 	hm_b64_encode(pem, len, b64);
 	free(pem);
 	strcat(text, "    client-key-data: ");

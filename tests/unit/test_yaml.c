@@ -173,17 +173,6 @@ TEST(yaml_limits)
 	return 0;
 }
 
-int main(void)
-{
-	RUN(yaml_basic);
-	RUN(yaml_scalars);
-	RUN(yaml_anchors);
-	RUN(yaml_errors);
-	RUN(yaml_marks);
-	RUN(yaml_limits);
-	return unit_done();
-}
-
 TEST(yaml_stop_early)
 {
 	/* a reader that stops before the end releases the parser with ym_end
@@ -211,4 +200,16 @@ TEST(yaml_stop_early)
 	CHECK(p.tables == NULL);
 	free(b);
 	return 0;
+}
+
+int main(void)
+{
+	RUN(yaml_basic);
+	RUN(yaml_scalars);
+	RUN(yaml_anchors);
+	RUN(yaml_errors);
+	RUN(yaml_marks);
+	RUN(yaml_limits);
+	RUN(yaml_stop_early);
+	return unit_done();
 }

@@ -19,27 +19,6 @@
 #include "yaml_min.h"
 #include "unit.h"
 
-static char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	long len;
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	b = malloc(len > 0 ? (size_t)len : 1);
-	if (!b || fread(b, 1, (size_t)len, f) != (size_t)len) {
-		free(b);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*n = (size_t)len;
-	return b;
-}
-
 static int exists(const char *p)
 {
 	struct stat st;
@@ -96,14 +75,14 @@ static void one(const char *dir, const char *id)
 	char path[1024];
 	size_t n, jn;
 	snprintf(path, sizeof path, "%s/in.yaml", dir);
-	char *y = slurp(path, &n);
+	char *y = unit_slurp(path, &n);
 	if (!y)
 		return;
 	n_cases++;
 	snprintf(path, sizeof path, "%s/error", dir);
 	int iserr = exists(path);
 	snprintf(path, sizeof path, "%s/in.json", dir);
-	char *j = iserr ? NULL : slurp(path, &jn);
+	char *j = iserr ? NULL : unit_slurp(path, &jn);
 
 	/* exact-size copy: no NUL after the input */
 	char *buf = malloc(n ? n : 1);

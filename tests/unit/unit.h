@@ -11,6 +11,7 @@
 #define UNIT_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int unit_failed, unit_passed;
@@ -28,5 +29,34 @@ static char unit_why[512];
 	printf("PASS %s\n", #name); } fflush(stdout); } while (0)
 
 static int unit_done(void) { return unit_failed != 0; }
+
+/* The whole file at path, NUL-terminated, its length in *len; NULL if it
+ * cannot be read.  The caller frees it. */
+static inline char *
+unit_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 1 << 16, n = 0;
+	char *b = NULL, *nb;
+
+	if (f == NULL)
+		return NULL;
+	while ((nb = realloc(b, cap + 1)) != NULL) {
+		b = nb;
+		n += fread(b + n, 1, cap - n, f);
+		if (n < cap) {
+			if (ferror(f))
+				break;
+			fclose(f);
+			b[n] = 0;
+			*len = n;
+			return b;
+		}
+		cap *= 2;
+	}
+	fclose(f);
+	free(b);
+	return NULL;
+}
 
 #endif
