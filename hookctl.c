@@ -158,10 +158,12 @@ read_fd(int fd, const char *path, size_t size, char **buf, size_t *cap)
 	size_t n = 0;
 	ssize_t r;
 
+	/* grown in place (mremap keeps the pages already touched): a fresh
+	   buffer is fresh pages, whose faults cost more than the copy into
+	   them, and json reads files of growing sizes into one buffer */
 	if (size < YM_MAX_INPUT && size + 1 > *cap) {
-		free(*buf);
 		*cap = size + 1;
-		*buf = hk_alloc(*cap);
+		*buf = hk_realloc(*buf, *cap);
 	}
 	if (*buf == NULL) {
 		*cap = 1 << 16;
@@ -664,10 +666,15 @@ out_string(struct out *o, const char *s)
 
 	out_byte(o, '"');
 	for (;;) {
-		for (run = 0; !json_escaped[p[run]]; run++)
-			;
-		out_mem(o, (const char *)p, run);
+		/* copied as scanned: the strings are short, and a memcpy call
+		   per string cost more than the copy (musl's rep movsq) */
+		w = out_room(o, 64);
+		for (run = 0; run < 64 && !json_escaped[p[run]]; run++)
+			w[run] = (char)p[run];
+		o->n += run;
 		p += run;
+		if (run == 64)
+			continue;
 		if (*p == 0)
 			break;
 		w = out_room(o, 6);
@@ -694,8 +701,9 @@ out_string(struct out *o, const char *s)
 static void
 out_number(struct out *o, double d)
 {
-	char b[32], *e = b + sizeof b, *w = e;
+	char b[32], *e = b + sizeof b, *w = e, *to;
 	double t;
+	size_t k;
 	int n;
 
 	if (isnan(d) || isinf(d)) {
@@ -712,7 +720,10 @@ out_number(struct out *o, double d)
 		while ((u /= 10) != 0);
 		if (v < 0)
 			*--w = '-';
-		out_mem(o, w, (size_t)(e - w));
+		to = out_room(o, sizeof b);
+		for (k = 0; w < e; k++)   /* 16 bytes at most: no memcpy call */
+			to[k] = *w++;
+		o->n += k;
 		return;
 	}
 	n = snprintf(b, sizeof b, "%1.15g", d);
