@@ -22,6 +22,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "cJSON.h"
 #include "hookctl.h"
 #include "yaml_min.h"
@@ -663,11 +667,75 @@ out_mem(struct out *o, const char *s, size_t n)
 	o->n += n;
 }
 
+
+#ifdef __SSE2__
+#if defined(__has_attribute)
+#if __has_attribute(no_sanitize)
+__attribute__((no_sanitize("address")))
+#endif
+#endif
+static size_t
+json_run(const unsigned char *s)
+{
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+	    ctl = _mm_set1_epi8(0x1f);
+	size_t skew = (uintptr_t)s & 15;
+	const __m128i *q = (const __m128i *)(const void *)(s - skew);
+	unsigned m;
+	__m128i v = _mm_load_si128(q);
+
+	m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+	    _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl))) >> skew << skew;
+	while (m == 0) {
+		v = _mm_load_si128(++q);
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+		    _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl)));
+	}
+	return (size_t)((const unsigned char *)q + __builtin_ctz(m) - s);
+}
+#else
 /* The bytes a JSON string cannot hold as they are (NUL ends the C string). */
 static const unsigned char json_escaped[256] = {
 	[0] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1,
 };
+
+static size_t
+json_run(const unsigned char *s)
+{
+	size_t n = 0;
+
+	while (!json_escaped[s[n]])
+		n++;
+	return n;
+}
+#endif
+
+static inline __attribute__((always_inline)) void
+out_copy(char *d, const unsigned char *s, size_t n)
+{
+	uint64_t a, b;
+
+	if (n >= 8) {
+		for (; n > 16; n -= 16, d += 16, s += 16) {
+			memcpy(&a, s, 8);
+			memcpy(&b, s + 8, 8);
+			memcpy(d, &a, 8);
+			memcpy(d + 8, &b, 8);
+		}
+		if (n > 8) {
+			memcpy(&a, s, 8);
+			memcpy(d, &a, 8);
+		}
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else {
+		while (n--)
+			*d++ = (char)*s++;
+	}
+}
 
 static void
 out_string(struct out *o, const char *s)
@@ -679,15 +747,10 @@ out_string(struct out *o, const char *s)
 
 	out_byte(o, '"');
 	for (;;) {
-		/* copied as scanned: the strings are short, and a memcpy call
-		   per string cost more than the copy (musl's rep movsq) */
-		w = out_room(o, 64);
-		for (run = 0; run < 64 && !json_escaped[p[run]]; run++)
-			w[run] = (char)p[run];
+		run = json_run(p);
+		out_copy(out_room(o, run), p, run);
 		o->n += run;
 		p += run;
-		if (run == 64)
-			continue;
 		if (*p == 0)
 			break;
 		w = out_room(o, 6);

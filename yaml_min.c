@@ -271,11 +271,19 @@ static int isdocmark(const P *p, size_t i)
 /* Where the line at i ends: its first line break, or the end of input. */
 static size_t eol(const P *p, size_t i)
 {
-	const unsigned char *q = memchr(p->b + i, '\n', p->n - i);
-	size_t e = q ? (size_t)(q - p->b) : p->n;
-	if (p->cr && (q = memchr(p->b + i, '\r', e - i)) != NULL)
-		e = (size_t)(q - p->b);
-	return e;
+#ifdef __SSE2__
+	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+	for (; i + 16 <= p->n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p->b + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	while (i < p->n && !isbrk(p->b[i]))
+		i++;
+	return i;
 }
 
 /* The first byte at or after i that is not a space, or p->n. */
@@ -715,29 +723,37 @@ static int tofloat(P *p, const char *s, size_t n, struct res *r)
 	return 0;
 }
 
-static void resolve(P *p, const char *s, size_t n, struct res *r)
+static void resolve_more(P *p, const char *s, size_t n, struct res *r);
+
+/* inline for the common case: most scalars are words */
+static inline void resolve(P *p, const char *s, size_t n, struct res *r)
 {
-	memset(r, 0, sizeof *r);
 	r->kind = R_STR;
 	if (n == 0) {
 		r->kind = R_NULL;
 		return;
 	}
-	/* Most scalars are words: only these can start anything else, and
-	 * no word of the lists below is longer than 5 bytes. */
+	/* Only these can start anything but a string, and no word of the
+	 * lists below is longer than 5 bytes. */
 	switch (s[0]) {
 	case '+': case '-': case '.': case '0': case '1': case '2': case '3':
 	case '4': case '5': case '6': case '7': case '8': case '9':
-		break;
+		resolve_more(p, s, n, r);
+		return;
 	case 'y': case 'Y': case 'n': case 'N': case 't': case 'T': case 'f':
 	case 'F': case 'o': case 'O': case '~':
 		if (n <= 5)
-			break;
-		return;
-	default:
+			resolve_more(p, s, n, r);
 		return;
 	}
+}
+
+static void resolve_more(P *p, const char *s, size_t n, struct res *r)
+{
 	int c = (unsigned char)s[0];
+
+	memset(r, 0, sizeof *r);
+	r->kind = R_STR;
 	switch (n <= 5 ? word(s, n) : W_NONE) {
 	case W_TRUE: r->kind = R_BOOL; r->b = 1; return;
 	case W_FALSE: r->kind = R_BOOL; r->b = 0; return;
@@ -885,8 +901,10 @@ struct kset {
 static cJSON *kfind(struct kset *ks, cJSON *obj, const char *k)
 {
 	if (!ks->t) {
+		/* the first byte inline: most keys differ there, and musl's
+		   strcmp is a call and a byte loop */
 		for (cJSON *c = obj->child; c; c = c->next)
-			if (!strcmp(c->string, k))
+			if (c->string[0] == k[0] && !strcmp(c->string, k))
 				return c;
 		return NULL;
 	}
@@ -1061,7 +1079,16 @@ static int parse_tag(P *p)
 	return -1;
 }
 
-static int parse_props(P *p, struct props *pr, int flow)
+static int props_at(P *p, struct props *pr, int flow);
+
+/* inline for the common case: no properties */
+static inline int parse_props(P *p, struct props *pr, int flow)
+{
+	int c = ch(p, p->pos);
+	return c == '&' || c == '!' ? props_at(p, pr, flow) : 0;
+}
+
+static int props_at(P *p, struct props *pr, int flow)
 {
 	for (;;) {
 		int c = ch(p, p->pos);
@@ -1690,6 +1717,57 @@ static int merge(P *p, struct kset *ks, cJSON *obj, cJSON **src, size_t ns,
 	return 0;
 }
 
+/*
+ * After the text of a key: kn is its node, or NULL for a string key (t, tn)
+ * that needs none.  Reads the ":".
+ */
+static int key_end(P *p, struct key *k, const struct props *pr, cJSON *kn,
+    const char *t, size_t tn)
+{
+	if (!kn) {
+		if (!(k->s = cJSON_malloc(tn + 1))) {
+			oom(p);
+			return -1;
+		}
+		bytecopy(k->s, t, tn);
+		k->s[tn] = 0;
+	} else {
+		bury(p, kn);
+		if (!anchor(p, pr, kn))
+			return -1;
+	}
+	skipws(p);
+	if (ch(p, p->pos) != ':' || !isblankz(ch(p, p->pos + 1))) {
+		found(p, p->pos, "\":\" after a mapping key");
+		return -1;
+	}
+	p->pos++;
+	if (kn && !k->merge && !(k->s = keystr(p, kn, k->off)))
+		return -1;
+	return 0;
+}
+
+/* A key whose text (t, tn) at k->off, with properties pr, is read. */
+static int key_text(P *p, struct key *k, const struct props *pr,
+    const char *t, size_t tn, int quoted)
+{
+	cJSON *kn = NULL;
+	int fast = 0;
+	if (quoted)
+		fast = !pr->present;
+	else {
+		k->merge = pr->tag == T_NONE && tn == 2 && !memcmp(t, "<<", 2);
+		if (!pr->present && !k->merge) {
+			struct res r;
+			resolve(p, t, tn, &r);
+			fast = r.kind == R_STR && !p->failed;
+		}
+	}
+	if (!fast && !(kn = scalar(p, t, tn, !quoted, pr->tag, k->off)))
+		return -1;
+	return key_end(p, k, pr, kn, t, tn);
+}
+
 /* A key at p->pos in a block mapping; props on the same line are the
  * key's.  Stops after the ":". */
 static int block_key(P *p, struct key *k)
@@ -1697,8 +1775,8 @@ static int block_key(P *p, struct key *k)
 	struct props pr = { 0 };
 	const char *t;
 	size_t tn;
-	int multi, fast = 0;
-	cJSON *kn = NULL;
+	int multi;
+	cJSON *kn;
 	int c = ch(p, p->pos);
 	if (c == '?' && isblankz(ch(p, p->pos + 1))) {
 		fail(p, p->pos, "unsupported: complex mapping key (\"?\")");
@@ -1715,6 +1793,7 @@ static int block_key(P *p, struct key *k)
 		}
 		if (!(kn = alias(p, NULL)))
 			return -1;
+		return key_end(p, k, &pr, kn, NULL, 0);
 	} else if (c == '"' || c == '\'') {
 		if (quoted(p, -1, &t, &tn, &multi))
 			return -1;
@@ -1722,48 +1801,17 @@ static int block_key(P *p, struct key *k)
 			found(p, p->pos, "a key on one line");
 			return -1;
 		}
-		fast = !pr.present;
-		if (!fast && !(kn = scalar(p, t, tn, 0, pr.tag, k->off)))
-			return -1;
+		return key_text(p, k, &pr, t, tn, 1);
 	} else if (c == '[' || c == '{') {
 		fail(p, p->pos, "unsupported: flow collection as a mapping key");
 		return -1;
 	} else if (c == ':' && isblankz(ch(p, p->pos + 1))) {
 		fail(p, p->pos, "unsupported: empty mapping key");
 		return -1;
-	} else {
-		if (plain(p, -1, 0, 1, &t, &tn, &multi))
-			return -1;
-		k->merge = pr.tag == T_NONE && tn == 2 && !memcmp(t, "<<", 2);
-		if (!pr.present && !k->merge) {
-			struct res r;
-			resolve(p, t, tn, &r);
-			fast = r.kind == R_STR && !p->failed;
-		}
-		if (!fast && !(kn = scalar(p, t, tn, 1, pr.tag, k->off)))
-			return -1;
 	}
-	if (fast) {        /* a string key: no node */
-		if (!(k->s = cJSON_malloc(tn + 1))) {
-			oom(p);
-			return -1;
-		}
-		bytecopy(k->s, t, tn);
-		k->s[tn] = 0;
-	} else {
-		bury(p, kn);
-		if (!anchor(p, &pr, kn))
-			return -1;
-	}
-	skipws(p);
-	if (ch(p, p->pos) != ':' || !isblankz(ch(p, p->pos + 1))) {
-		found(p, p->pos, "\":\" after a mapping key");
+	if (plain(p, -1, 0, 1, &t, &tn, &multi))
 		return -1;
-	}
-	p->pos++;
-	if (!fast && !k->merge && !(k->s = keystr(p, kn, k->off)))
-		return -1;
-	return 0;
+	return key_text(p, k, &pr, t, tn, 0);
 }
 
 static cJSON *block_map(P *p, int m, struct key *k0, size_t off)
@@ -2034,10 +2082,17 @@ static cJSON *block_node(P *p, int n, int ctx, int sameline)
 		return found(p, off, "spaces in indentation");
 	if (pr.tag != T_NONE && pr.tag != T_MAP)
 		return found(p, off, "a scalar for its tag");
-	restore(p, &sv);
 	struct key k = { 0 };
-	if (block_key(p, &k))
-		return NULL;
+	if (c != '*' && !kp.present) {
+		/* the text just read is the first key's: not read again */
+		k.off = off;
+		if (key_text(p, &k, &kp, t, tn, c == '"' || c == '\''))
+			return NULL;
+	} else {
+		restore(p, &sv);
+		if (block_key(p, &k))
+			return NULL;
+	}
 	return anchor(p, &pr, block_map(p, cl, &k, off));
 }
 
