@@ -589,31 +589,37 @@ static int eq(const char *s, size_t n, const char *lit)
 /* The words that resolve to something other than a string (go-yaml v2). */
 enum { W_NONE, W_TRUE, W_FALSE, W_NULL, W_NAN, W_INF, W_NINF };
 
+/* By length: words_at[n - 1] to words_at[n]; text padded with NULs. */
 static const struct word {
-	unsigned char len, kind;
-	char text[6];
+	char text[8];
+	int kind;
 } words[] = {
-	{ 1, W_TRUE, "y" }, { 1, W_TRUE, "Y" }, { 3, W_TRUE, "yes" },
-	{ 3, W_TRUE, "Yes" }, { 3, W_TRUE, "YES" }, { 4, W_TRUE, "true" },
-	{ 4, W_TRUE, "True" }, { 4, W_TRUE, "TRUE" }, { 2, W_TRUE, "on" },
-	{ 2, W_TRUE, "On" }, { 2, W_TRUE, "ON" },
-	{ 1, W_FALSE, "n" }, { 1, W_FALSE, "N" }, { 2, W_FALSE, "no" },
-	{ 2, W_FALSE, "No" }, { 2, W_FALSE, "NO" }, { 5, W_FALSE, "false" },
-	{ 5, W_FALSE, "False" }, { 5, W_FALSE, "FALSE" }, { 3, W_FALSE, "off" },
-	{ 3, W_FALSE, "Off" }, { 3, W_FALSE, "OFF" },
-	{ 1, W_NULL, "~" }, { 4, W_NULL, "null" }, { 4, W_NULL, "Null" },
-	{ 4, W_NULL, "NULL" },
-	{ 4, W_NAN, ".nan" }, { 4, W_NAN, ".NaN" }, { 4, W_NAN, ".NAN" },
-	{ 4, W_INF, ".inf" }, { 4, W_INF, ".Inf" }, { 4, W_INF, ".INF" },
-	{ 5, W_INF, "+.inf" }, { 5, W_INF, "+.Inf" }, { 5, W_INF, "+.INF" },
-	{ 5, W_NINF, "-.inf" }, { 5, W_NINF, "-.Inf" }, { 5, W_NINF, "-.INF" },
+	{ "y", W_TRUE }, { "Y", W_TRUE }, { "n", W_FALSE }, { "N", W_FALSE },
+	{ "~", W_NULL },
+	{ "on", W_TRUE }, { "On", W_TRUE }, { "ON", W_TRUE },
+	{ "no", W_FALSE }, { "No", W_FALSE }, { "NO", W_FALSE },
+	{ "yes", W_TRUE }, { "Yes", W_TRUE }, { "YES", W_TRUE },
+	{ "off", W_FALSE }, { "Off", W_FALSE }, { "OFF", W_FALSE },
+	{ "true", W_TRUE }, { "True", W_TRUE }, { "TRUE", W_TRUE },
+	{ "null", W_NULL }, { "Null", W_NULL }, { "NULL", W_NULL },
+	{ ".nan", W_NAN }, { ".NaN", W_NAN }, { ".NAN", W_NAN },
+	{ ".inf", W_INF }, { ".Inf", W_INF }, { ".INF", W_INF },
+	{ "false", W_FALSE }, { "False", W_FALSE }, { "FALSE", W_FALSE },
+	{ "+.inf", W_INF }, { "+.Inf", W_INF }, { "+.INF", W_INF },
+	{ "-.inf", W_NINF }, { "-.Inf", W_NINF }, { "-.INF", W_NINF },
 };
+static const unsigned char words_at[] = { 0, 5, 11, 17, 29, 38 };
 
+/* Eight-byte compares: memcmp of a constant size is inline. */
 static int word(const char *s, size_t n)
 {
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (words[i].len == n && words[i].text[0] == s[0] &&
-		    !memcmp(words[i].text, s, n))
+	char t[8] = { 0 };
+	if (n < 1 || n > 5)
+		return W_NONE;
+	for (size_t i = 0; i < n; i++)
+		t[i] = s[i];
+	for (size_t i = words_at[n - 1]; i < words_at[n]; i++)
+		if (!memcmp(words[i].text, t, 8))
 			return words[i].kind;
 	return W_NONE;
 }
@@ -1550,9 +1556,9 @@ static cJSON *block_scalar(P *p, int n, int tag, size_t off)
 			break;
 		}
 		size_t ls = p->pos;
-		while (ch(p, p->pos) == ' ' && (ind < 0 ||
-		    (int)(p->pos - ls) < ind))
-			p->pos++;
+		p->pos = spaces(p, ls);
+		if (ind >= 0 && p->pos - ls > (size_t)ind)
+			p->pos = ls + (size_t)ind;   /* the rest is content */
 		int sp = (int)(p->pos - ls);
 		int c = ch(p, p->pos);
 		if (ind < 0) {
