@@ -667,7 +667,14 @@ out_mem(struct out *o, const char *s, size_t n)
 	o->n += n;
 }
 
-
+/*
+ * The length of the run of bytes at s that JSON takes as they are: up to
+ * the first quote, backslash or control byte, or the NUL.  With SSE2,
+ * sixteen at a time by aligned loads: an aligned load never crosses into
+ * a page (or out of the 16-byte block of an allocation) that the string
+ * does not reach, but it reads past the NUL, which a sanitizer would
+ * report: hence no_sanitize.
+ */
 #ifdef __SSE2__
 #if defined(__has_attribute)
 #if __has_attribute(no_sanitize)
@@ -713,6 +720,10 @@ json_run(const unsigned char *s)
 }
 #endif
 
+/*
+ * n bytes, most often a few: musl's x86-64 memcpy starts a rep movsq, whose
+ * start-up costs more than such a copy.  Every load is within [s, s + n).
+ */
 static inline __attribute__((always_inline)) void
 out_copy(char *d, const unsigned char *s, size_t n)
 {
