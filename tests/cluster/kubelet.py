@@ -11,7 +11,9 @@ It talks to the real API server only through its public API, as a kubelet does:
     args stands for a long-running server and runs until the pod goes away;
   - reports the pod Pending -> Running -> Succeeded/Failed with
     containerStatuses (running/terminated, exit codes, restarts), following
-    restartPolicy (Never, OnFailure, Always);
+    restartPolicy (Never, OnFailure, Always); as a kubelet's status manager,
+    it sends the latest status, so containers that end before their Running
+    status is sent go from Pending straight to Succeeded/Failed;
   - finishes graceful deletions (kills the processes, then deletes with
     gracePeriodSeconds=0);
   - serves container output on its HTTPS port as /containerLogs/NS/POD/CONTAINER
@@ -41,6 +43,7 @@ import time
 import urllib.parse
 
 UA = "hookctl-sim-kubelet/1.0"
+RELIST = 0.05  # seconds; see run_container
 ARGS = None
 SSL_CTX = None
 TOKEN = None
@@ -402,13 +405,21 @@ class PodWorker(threading.Thread):
 
     # status ----------------------------------------------------------
     def post_status(self):
-        """Queues the pod's status as it is now.  A sender thread sends the
-        queued statuses one at a time, in order, each of them (none merged
-        or dropped), so the pod's work never waits for the API server, as
-        a real kubelet's status manager does not make it wait."""
+        """Queues the pod's status as it is now.  A sender thread sends it,
+        so the pod's work never waits for the API server.  As a real
+        kubelet's status manager, it sends the latest status when it is
+        free: one that changed again while the previous one was on its way
+        is replaced, not sent (a container that ended meanwhile is reported
+        terminated without a Running in between; the phase never goes
+        back, and the final status is always sent)."""
         body = self._status_body()
         with self.send_cv:
-            self.outbox.append(body)
+            # outbox[0] is on its way; a later one not yet sent is replaced
+            # (never the None that ends the sender)
+            if len(self.outbox) > 1 and self.outbox[-1] is not None:
+                self.outbox[-1] = body
+            else:
+                self.outbox.append(body)
             if self.sender is None:
                 self.sender = threading.Thread(target=self._send_loop, daemon=True)
                 self.sender.start()
@@ -572,7 +583,12 @@ class PodWorker(threading.Thread):
             wake.set()
         threading.Thread(target=waiter, daemon=True).start()
         self.kill.link(wake)
-        self.post_status()
+        # A kubelet sees a container's state when it relists the runtime
+        # (PLEG, every second): one that has ended by then is reported
+        # terminated, never running.  So here: Running is posted only for
+        # a container still running RELIST seconds after its start.
+        if not wake.wait(RELIST) or not exited.is_set():
+            self.post_status()
         killed = None
         t_end = time.time() + self.time_left()
         while True:
