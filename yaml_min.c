@@ -614,10 +614,14 @@ static const unsigned char words_at[] = { 0, 5, 11, 17, 29, 38 };
 static int word(const char *s, size_t n)
 {
 	char t[8] = { 0 };
-	if (n < 1 || n > 5)
-		return W_NONE;
-	for (size_t i = 0; i < n; i++)
-		t[i] = s[i];
+	switch (n) {   /* not a loop, which the compiler makes a memcpy call */
+	case 5: t[4] = s[4]; /* FALLTHROUGH */
+	case 4: t[3] = s[3]; /* FALLTHROUGH */
+	case 3: t[2] = s[2]; /* FALLTHROUGH */
+	case 2: t[1] = s[1]; /* FALLTHROUGH */
+	case 1: t[0] = s[0]; break;
+	default: return W_NONE;
+	}
 	for (size_t i = words_at[n - 1]; i < words_at[n]; i++)
 		if (!memcmp(words[i].text, t, 8))
 			return words[i].kind;
@@ -719,7 +723,7 @@ static int tofloat(P *p, const char *s, size_t n, struct res *r)
 		r->d = strtod(t, &e);
 		free(t);
 	} else {
-		memcpy(buf, s, n);
+		bytecopy(buf, s, n);
 		buf[n] = 0;
 		r->d = strtod(buf, &e);
 	}
