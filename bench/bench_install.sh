@@ -30,8 +30,13 @@ W=$(mktemp -d)
 # after the delete) used to fall in the next run, hookctl's or helm's, and
 # to make it up to twice as long (hookctl's run, the shorter, the more).
 : > "$W/namespaces"
+# Waited for (unless the control plane goes down anyway), so that the
+# clean-up does not fall in the CPU benches that run after this one.
 cleanup() {
-	[ -s "$W/namespaces" ] && "$KUBECTL" delete namespace $(cat "$W/namespaces") --wait=false >/dev/null 2>&1
+	w=true
+	[ $started = yes ] && w=false
+	[ -s "$W/namespaces" ] &&
+		"$KUBECTL" delete namespace $(cat "$W/namespaces") --wait=$w --timeout=60s >/dev/null 2>&1
 	rm -rf "$W"
 	[ $started = yes ] && sh "$TOP/tests/cluster/down.sh" >/dev/null 2>&1
 }
