@@ -31,7 +31,10 @@ ns=czz-$$
 check "running-container-before-down" "$KUBECTL" -n "$ns" wait --for=condition=Ready --timeout=30s pod/lingerer
 
 down() {
-	(cd "$TOP" && make -s cluster-down) > "$1" 2>&1
+	(cd "$TOP" && make -s cluster-down) > "$1" 2>&1 && return 0
+	r=$?
+	sed 's/^/  /' "$1"   # why, in the test log
+	return $r
 }
 down "$T/down1.out"
 check_eq "cluster-down-exit" 0 "$?"

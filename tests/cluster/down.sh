@@ -80,12 +80,22 @@ while :; do
 	sleep 0.1
 done
 
-# A container's shell may fork a child between the listing and the kill:
-# list and kill again until none is left (at most a second).
+# A container's shell may fork a child between the listing and the kill,
+# and a process seen gone above has been seen alive again a moment later
+# (etcd, once in about ten cluster_zz runs under load): list and kill
+# again until none is left, for up to 3 s, before saying so.
 i=0
-while [ $i -lt 10 ]; do
-	m=$(marked)
-	[ -z "$m" ] && break
+while :; do
+	left=
+	while read -r name pid st; do
+		alive "$pid" "$st" && left="$left $name($pid)"
+	done < "$C/pids.rev"
+	m=$(marked | tr '\n' ' ')
+	[ -z "$left" ] && [ -z "$m" ] && break
+	[ $i -ge 30 ] && break
+	while read -r name pid st; do
+		alive "$pid" "$st" && kill -KILL "$pid" 2>/dev/null
+	done < "$C/pids.rev"
 	for p in $m; do
 		kill -KILL "$p" 2>/dev/null
 	done
@@ -94,13 +104,12 @@ while [ $i -lt 10 ]; do
 done
 
 rc=0
-left=
-while read -r name pid st; do
-	alive "$pid" "$st" && left="$left $name($pid)"
-done < "$C/pids.rev"
-m=$(marked | tr '\n' ' ')
 if [ -n "$left" ] || [ -n "$m" ]; then
-	say "error: could not stop:$left ${m:+container processes: $m}"
+	states=
+	for p in $(printf '%s\n' $left | sed 's/.*(\(.*\))/\1/') $m; do
+		states="$states $p:$(sed -n 's/^State:[[:space:]]*//p' "/proc/$p/status" 2>/dev/null | cut -c1)"
+	done
+	say "error: could not stop:$left ${m:+container processes: $m} (states:$states)"
 	rc=1
 else
 	say "stopped: $(cut -d' ' -f1,2 "$C/pids" | tr '\n' ' ')"
