@@ -57,24 +57,33 @@ if [ ! -f "$C/pids" ]; then
 	exit 0
 fi
 
+# " name(pid)" of each recorded process still running, in reverse start order.
+recorded_left() {
+	while read -r name pid st; do
+		alive "$pid" "$st" && printf ' %s(%s)' "$name" "$pid"
+	done < "$C/pids.rev"
+	:
+}
+
+# signal_recorded SIG: to each recorded process still running.
+signal_recorded() {
+	while read -r name pid st; do
+		alive "$pid" "$st" && kill "-$1" "$pid" 2>/dev/null
+	done < "$C/pids.rev"
+	:
+}
+
 # Stop in reverse start order: TERM, then KILL after 5 s.
 tac "$C/pids" > "$C/pids.rev"
-while read -r name pid st; do
-	alive "$pid" "$st" && kill -TERM "$pid" 2>/dev/null
-done < "$C/pids.rev"
+signal_recorded TERM
 n=0
 while :; do
-	left=
-	while read -r name pid st; do
-		alive "$pid" "$st" && left="$left $name($pid)"
-	done < "$C/pids.rev"
+	left=$(recorded_left)
 	[ -z "$left" ] && break
 	n=$((n + 1))
 	if [ $n -eq 50 ]; then
 		say "still running after 5 s:$left; sending KILL"
-		while read -r name pid st; do
-			alive "$pid" "$st" && kill -KILL "$pid" 2>/dev/null
-		done < "$C/pids.rev"
+		signal_recorded KILL
 	fi
 	[ $n -ge 150 ] && break
 	sleep 0.1
@@ -86,16 +95,11 @@ done
 # again until none is left, for up to 3 s, before saying so.
 i=0
 while :; do
-	left=
-	while read -r name pid st; do
-		alive "$pid" "$st" && left="$left $name($pid)"
-	done < "$C/pids.rev"
+	left=$(recorded_left)
 	m=$(marked | tr '\n' ' ')
 	[ -z "$left" ] && [ -z "$m" ] && break
 	[ $i -ge 30 ] && break
-	while read -r name pid st; do
-		alive "$pid" "$st" && kill -KILL "$pid" 2>/dev/null
-	done < "$C/pids.rev"
+	signal_recorded KILL
 	for p in $m; do
 		kill -KILL "$p" 2>/dev/null
 	done
