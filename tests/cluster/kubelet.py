@@ -1070,6 +1070,13 @@ def main():
     ap.add_argument("--mark", default=None,
                     help="value of HOOKCTL_CLUSTER_MARK in container environments")
     ARGS = ap.parse_args()
+    # Every pod has a few threads (worker, status sender, output pump,
+    # exit waiter): with Python's default 5 ms switch interval, a thread
+    # woken by the API server's answer or a container's exit often waited
+    # for the GIL for milliseconds.  Measured over 24 hook pods: binding
+    # done to the first status sent, median 11.2 ms, now 6.4-7.4; first
+    # status done to the last one sent, 6.5 ms, now 3.2-3.4.
+    sys.setswitchinterval(0.0005)
     if ARGS.mark is None:
         ARGS.mark = os.path.dirname(os.path.abspath(ARGS.dir))
     with open(ARGS.token_file) as f:
