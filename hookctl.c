@@ -824,6 +824,7 @@ static void
 out_json(struct out *o, const cJSON *j)
 {
 	const cJSON *c;
+	int array;
 
 	switch (j->type & 0xff) {
 	case cJSON_False: out_mem(o, "false", 5); break;
@@ -837,9 +838,10 @@ out_json(struct out *o, const cJSON *j)
 		break;
 	case cJSON_Array:
 	case cJSON_Object:
-		out_byte(o, (j->type & 0xff) == cJSON_Array ? '[' : '{');
+		array = (j->type & 0xff) == cJSON_Array;
+		out_byte(o, array ? '[' : '{');
 		for (c = j->child; c; c = c->next) {
-			if ((j->type & 0xff) == cJSON_Object) {
+			if (!array) {
 				out_string(o, c->string);
 				out_byte(o, ':');
 			}
@@ -847,7 +849,7 @@ out_json(struct out *o, const cJSON *j)
 			if (c->next)
 				out_byte(o, ',');
 		}
-		out_byte(o, (j->type & 0xff) == cJSON_Array ? ']' : '}');
+		out_byte(o, array ? ']' : '}');
 		break;
 	}
 }
