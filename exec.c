@@ -767,12 +767,52 @@ log_request(void *arg, const char *verb, const char *path, int status, long ms)
 	fprintf(stderr, "hookctl: %s %s -> %d (%ld ms)\n", verb, path, status, ms);
 }
 
+/*
+ * What --dry-run may show of a body: a core Secret's data and stringData
+ * values become "REDACTED" (the keys stay, so the shape can be checked),
+ * unless --show-secrets.  NULL: show body as it is.  Caller frees.
+ */
+static cJSON *
+redacted(const ex_ctx *x, const pl_object *s, const cJSON *body)
+{
+	static const char *const fields[] = { "data", "stringData" };
+	cJSON *copy, *m, *v, *next;
+	size_t i;
+
+	if (x->o->show_secrets || strcmp(s->kind, "Secret") != 0 ||
+	    strcmp(s->api_version, "v1") != 0)
+		return NULL;
+	if ((copy = cJSON_Duplicate(body, 1)) == NULL)
+		return NULL;
+	for (i = 0; i < sizeof fields / sizeof *fields; i++) {
+		m = cJSON_GetObjectItemCaseSensitive(copy, fields[i]);
+		if (m == NULL)
+			continue;
+		if (!cJSON_IsObject(m)) {
+			cJSON_ReplaceItemInObjectCaseSensitive(copy, fields[i],
+			    cJSON_CreateString("REDACTED"));
+			continue;
+		}
+		for (v = m->child; v != NULL; v = next) {
+			next = v->next;
+			if (v->string != NULL)
+				cJSON_ReplaceItemInObjectCaseSensitive(m, v->string,
+				    cJSON_CreateString("REDACTED"));
+		}
+	}
+	return copy;
+}
+
 /* --dry-run: the request, never sent. */
 static void
 dry(ex_ctx *x, const char *verb, const pl_object *s, int with_name,
     const char *query, const char *why, const cJSON *body)
 {
 	char path[1024];
+	cJSON *hidden = body ? redacted(x, s, body) : NULL;
+
+	if (hidden)
+		body = hidden;
 
 	if (ex_guess_path(s->api_version, s->kind, obj_ns(x, s),
 	    with_name ? s->name : NULL, path, sizeof path) != 0)
@@ -787,6 +827,7 @@ dry(ex_ctx *x, const char *verb, const pl_object *s, int with_name,
 		if (body)
 			cJSON_AddItemToObject(ev, "body", cJSON_Duplicate(body, 1));
 		emit_json(ev);
+		cJSON_Delete(hidden);
 		return;
 	}
 	line_break(x);
@@ -798,6 +839,7 @@ dry(ex_ctx *x, const char *verb, const pl_object *s, int with_name,
 			free(j);
 		}
 	}
+	cJSON_Delete(hidden);
 	fflush(stdout);
 }
 
@@ -1867,8 +1909,17 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 	ko.namespace = o->ns;
 	ko.insecure = o->insecure;
 	if (k8s_config_load(&x->cfg, &ko, &err) == 0) {
+		const char *why;
 		x->have_cfg = 1;
 		x->ns = x->cfg.namespace;
+		if ((why = pl_check_namespace(x->ns)) != NULL) {
+			char q[256];
+			pl_quote(x->ns, q, sizeof q);
+			hk_warn("namespace %s of context %s: expected %s; nothing was sent", q,
+			    x->cfg.context, why);
+			code = HK_EXIT_USAGE;
+			goto out_noclient;
+		}
 		if (x->cfg.warning[0] && !x->dry)
 			hk_warn("warning: %s", x->cfg.warning);
 	} else if (x->dry) {
@@ -1985,8 +2036,15 @@ out_noclient:
 static const char *
 release_arg(hk_opts *o)
 {
+	const char *why;
+
 	if (o->nargs != 1 || o->nfiles == 0)
 		hk_usage(o->usage);
+	if ((why = pl_check_release(o->args[0])) != NULL) {
+		char q[256];
+		pl_quote(o->args[0], q, sizeof q);
+		hk_die(HK_EXIT_USAGE, "release %s: expected %s", q, why);
+	}
 	return o->args[0];
 }
 

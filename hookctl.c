@@ -28,6 +28,7 @@
 
 #include "cJSON.h"
 #include "hookctl.h"
+#include "plan.h"
 #include "yaml_min.h"
 
 #ifndef HOOKCTL_VERSION
@@ -329,7 +330,7 @@ hk_free_inputs(hk_inputs *in)
 enum {
 	OPT_KUBECONFIG = 256, OPT_CONTEXT, OPT_TIMEOUT, OPT_DRY_RUN, OPT_NO_HOOKS,
 	OPT_WAIT, OPT_LOGS, OPT_SKIP_UNKNOWN, OPT_STRICT, OPT_HELP, OPT_VERSION,
-	OPT_INSECURE, OPT_FILTER
+	OPT_INSECURE, OPT_FILTER, OPT_SHOW_SECRETS
 };
 
 static const struct option long_opts[] = {
@@ -347,6 +348,7 @@ static const struct option long_opts[] = {
 	{ "skip-unknown-hooks", no_argument, NULL, OPT_SKIP_UNKNOWN },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "insecure-skip-tls-verify", no_argument, NULL, OPT_INSECURE },
+	{ "show-secrets", no_argument, NULL, OPT_SHOW_SECRETS },
 	{ "filter", required_argument, NULL, OPT_FILTER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -423,7 +425,7 @@ static const char *const commands_help =
 "Flags: -f/--filename PATH (file, directory, or - for stdin; repeatable),\n"
 "  -n/--namespace NS, --kubeconfig PATH, --kube-context NAME,\n"
 "  --timeout DURATION (Go syntax: 5m, 90s; default 5m, per hook wait),\n"
-"  --dry-run, --no-hooks, --wait, --logs, --skip-unknown-hooks, --strict,\n"
+"  --dry-run (Secret data shown as REDACTED unless --show-secrets), --no-hooks, --wait, --logs, --skip-unknown-hooks, --strict,\n"
 "  --filter name=NAME|!name=NAME[,...] (test: which test hooks run, as\n"
 "  helm test --filter; repeatable),\n"
 "  -o text|json, -v (request log, never secrets), --help.\n"
@@ -460,9 +462,27 @@ parse_flags(hk_opts *o, int argc, char **argv, const char *usage)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "f:n:o:vh", long_opts, NULL)) != -1) {
+		/*
+		 * "-n --dry-run" must not take --dry-run as the namespace (and
+		 * run for real): a value that looks like a flag is refused.
+		 * "-f -" is stdin.
+		 */
+		if (optarg != NULL && optarg[0] == '-' && !(c == 'f' && optarg[1] == '\0')) {
+			hk_warn("%s expects a value, not the flag \"%s\"", argv[optind - 1] == optarg
+			    ? argv[optind - 2] : argv[optind - 1], optarg);
+			hk_usage(usage);
+		}
 		switch (c) {
 		case 'f': o->files[o->nfiles++] = optarg; break;
-		case 'n': o->ns = optarg; break;
+		case 'n':
+			if (pl_check_namespace(optarg) != NULL) {
+				char q[256];
+				pl_quote(optarg, q, sizeof q);
+				hk_die(HK_EXIT_USAGE, "-n %s: expected %s", q,
+				    pl_check_namespace(optarg));
+			}
+			o->ns = optarg;
+			break;
 		case 'o':
 			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
 				hk_die(HK_EXIT_USAGE, "-o %s: expected text or json", optarg);
@@ -482,6 +502,7 @@ parse_flags(hk_opts *o, int argc, char **argv, const char *usage)
 		case OPT_SKIP_UNKNOWN: o->skip_unknown_hooks = 1; break;
 		case OPT_STRICT: o->strict = 1; break;
 		case OPT_INSECURE: o->insecure = 1; break;
+		case OPT_SHOW_SECRETS: o->show_secrets = 1; break;
 		case OPT_FILTER: o->filters[o->nfilters++] = optarg; break;
 		case 'h':
 		case OPT_HELP:
@@ -958,8 +979,6 @@ main(int argc, char **argv)
 }
 
 /* ====================== plan and lint (issue 4) ====================== */
-
-#include "plan.h"
 
 /* "file:line:col: severity: [source: ]message", as lint and plan print them. */
 static void

@@ -33,6 +33,7 @@ typedef struct {
 	const char *usage;     /* the command's usage line */
 	int verbose, dry_run, no_hooks, wait, logs, skip_unknown_hooks, strict;
 	int insecure;          /* --insecure-skip-tls-verify */
+	int show_secrets;      /* --show-secrets: --dry-run prints Secret data */
 	char **filters;        /* --filter values, in order (test, plan test); into argv */
 	size_t nfilters;
 } hk_opts;

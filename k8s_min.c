@@ -1733,6 +1733,23 @@ k8s_request(k8s_client *c, const char *verb, const char *path,
 
 /* ---- discovery ---- */
 
+/* apiVersion as discovery needs it: "v1" or "group/version", lower-case
+ * letters, digits, '-' and '.' only (it becomes the discovery path). */
+static int
+bad_gv(const char *av)
+{
+	const char *p, *slash = strchr(av, '/');
+
+	if (av[0] == '\0' || av[0] == '/' || strlen(av) > 200 ||
+	    (slash && (slash[1] == '\0' || strchr(slash + 1, '/'))))
+		return 1;
+	for (p = av; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '/'))
+			return 1;
+	return 0;
+}
+
 static k8s_gv *
 gv_fetch(k8s_client *c, const char *gv, k8s_gv *old, k8s_err *e)
 {
@@ -1791,6 +1808,9 @@ k8s_resource(k8s_client *c, const char *av, const char *kind, k8s_res *out,
 	if (av == NULL || kind == NULL || av[0] == '\0' || kind[0] == '\0')
 		return seterr(e, K8S_ECONFIG, "object without apiVersion or"
 		    " kind");
+	if (bad_gv(av))
+		return seterr(e, K8S_ECONFIG, "apiVersion is not v1 or"
+		    " group/version (lower-case letters, digits, '-', '.')");
 	for (g = c->gvs; g != NULL; g = g->next)
 		if (strcmp(g->gv, av) == 0)
 			break;
@@ -1819,19 +1839,53 @@ k8s_resource(k8s_client *c, const char *av, const char *kind, k8s_res *out,
 	return 0;
 }
 
+/*
+ * Appends "/" and seg percent-encoded: only unreserved characters and ':'
+ * (RBAC names such as system:node) stay as they are, so that no value can
+ * end its segment, add a query, or break the request line.
+ */
+static int
+add_segment(char *buf, size_t cap, size_t *n, const char *seg)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *u = (const unsigned char *)seg;
+
+	if (*n + 1 >= cap)
+		return -1;
+	buf[(*n)++] = '/';
+	for (; *u; u++) {
+		if (*n + 4 >= cap)
+			return -1;
+		if ((*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z') ||
+		    (*u >= '0' && *u <= '9') || *u == '-' || *u == '.' || *u == '_' ||
+		    *u == '~' || *u == ':') {
+			buf[(*n)++] = (char)*u;
+		} else {
+			buf[(*n)++] = '%';
+			buf[(*n)++] = hex[*u >> 4];
+			buf[(*n)++] = hex[*u & 15];
+		}
+	}
+	buf[*n] = '\0';
+	return 0;
+}
+
 int
 k8s_path(const k8s_res *r, const char *ns, const char *name, char *buf,
     size_t cap)
 {
-	int n;
+	size_t n = strlen(r->base);
 
-	if (r->namespaced && ns != NULL && ns[0] != '\0')
-		n = snprintf(buf, cap, "%s/namespaces/%s/%s%s%s", r->base, ns,
-		    r->plural, name ? "/" : "", name ? name : "");
-	else
-		n = snprintf(buf, cap, "%s/%s%s%s", r->base, r->plural,
-		    name ? "/" : "", name ? name : "");
-	return n < 0 || (size_t)n >= cap ? -1 : 0;
+	if (n >= cap)
+		return -1;
+	memcpy(buf, r->base, n + 1);
+	if (r->namespaced && ns != NULL && ns[0] != '\0' &&
+	    (add_segment(buf, cap, &n, "namespaces") < 0 ||
+	    add_segment(buf, cap, &n, ns) < 0))
+		return -1;
+	if (add_segment(buf, cap, &n, r->plural) < 0)
+		return -1;
+	return name != NULL && add_segment(buf, cap, &n, name) < 0 ? -1 : 0;
 }
 
 /* Appends "&key=value" (or "?...") with the value percent-encoded. */
@@ -1861,13 +1915,20 @@ add_query(char *buf, size_t cap, const char *key, const char *val)
 	return 0;
 }
 
+/* Not a path segment the server could mean (ValidatePathSegmentName),
+ * or a control character: refused even though k8s_path escapes. */
 static int
 bad_name(const char *s)
 {
-	return s == NULL || s[0] == '\0' || strchr(s, '/') != NULL
-	    || strchr(s, '?') != NULL || strchr(s, '%') != NULL
-	    || strcmp(s, ".") == 0 || strcmp(s, "..") == 0
-	    || strlen(s) > 253;
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (s == NULL || s[0] == '\0' || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0 || strlen(s) > 253)
+		return 1;
+	for (; *u; u++)
+		if (*u < ' ' || *u == 0x7f || *u == '/' || *u == '%' || *u == '?')
+			return 1;
+	return 0;
 }
 
 /* Resolves the path of an object (name may be NULL: the collection). */
@@ -1878,9 +1939,11 @@ obj_path(k8s_client *c, const char *av, const char *kind, const char *ns,
 	if (k8s_resource(c, av, kind, res, e) < 0)
 		return -1;
 	if (name != NULL && bad_name(name))
-		return seterr(e, K8S_ECONFIG, "bad object name \"%s\"", name);
+		return seterr(e, K8S_ECONFIG, "bad object name (not a path"
+		    " segment)");
 	if (res->namespaced && ns != NULL && ns[0] != '\0' && bad_name(ns))
-		return seterr(e, K8S_ECONFIG, "bad namespace \"%s\"", ns);
+		return seterr(e, K8S_ECONFIG, "bad namespace (not a path"
+		    " segment)");
 	if (k8s_path(res, ns, name, buf, cap) < 0)
 		return seterr(e, K8S_ECONFIG, "path too long");
 	return 0;
@@ -2169,8 +2232,8 @@ k8s_watch_open(k8s_client *c, k8s_watch *w, const char *av, const char *kind,
 	w->conn.fd = -1;
 	if (name != NULL) {
 		if (bad_name(name))
-			return seterr(e, K8S_ECONFIG, "bad object name \"%s\"",
-			    name);
+			return seterr(e, K8S_ECONFIG, "bad object name (not a"
+			    " path segment)");
 		snprintf(fs, sizeof fs, "metadata.name=%s", name);
 	}
 	if (list_path(c, av, kind, ns, ls, name ? fs : NULL, w->path,
@@ -2360,8 +2423,16 @@ k8s_logs(k8s_client *c, const char *ns, const char *pod, const char *container,
 	*trunc = 0;
 	if (bad_name(pod) || bad_name(ns))
 		return seterr(e, K8S_ECONFIG, "bad pod name or namespace");
-	snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s/log", ns,
-	    pod);
+	{
+		size_t n = strlen("/api/v1");
+		memcpy(path, "/api/v1", n + 1);
+		if (add_segment(path, sizeof path, &n, "namespaces") < 0 ||
+		    add_segment(path, sizeof path, &n, ns) < 0 ||
+		    add_segment(path, sizeof path, &n, "pods") < 0 ||
+		    add_segment(path, sizeof path, &n, pod) < 0 ||
+		    add_segment(path, sizeof path, &n, "log") < 0)
+			return seterr(e, K8S_ECONFIG, "path too long");
+	}
 	add_query(path, sizeof path, "container", container);
 	if (tail >= 0) {
 		snprintf(num, sizeof num, "%ld", tail);

@@ -63,6 +63,177 @@ static const char *const known_delete[] = {
 };
 static const char *const known_log[] = { "hook-succeeded", "hook-failed" };
 
+/* ============================== names ============================== */
+
+/*
+ * What the API server accepts (k8s.io/apimachinery validation), checked
+ * here because these values become request paths: a value that breaks
+ * these rules is refused before anything is sent, with its place.
+ */
+
+static int
+is_lower_alnum(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+}
+
+/* IsDNS1123Label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most max bytes. */
+static int
+dns_label(const char *s, size_t n, size_t max)
+{
+	size_t i;
+
+	if (n == 0 || n > max || !is_lower_alnum((unsigned char)s[0]) ||
+	    !is_lower_alnum((unsigned char)s[n - 1]))
+		return 0;
+	for (i = 1; i + 1 < n; i++)
+		if (!is_lower_alnum((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* IsDNS1123Subdomain: labels joined by dots, at most max bytes in all. */
+static int
+dns_subdomain(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	const char *dot;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (;;) {
+		dot = strchr(s, '.');
+		if (!dns_label(s, dot ? (size_t)(dot - s) : strlen(s), 63))
+			return 0;
+		if (dot == NULL)
+			return 1;
+		s = dot + 1;
+	}
+}
+
+/* see plan.h */
+const char *
+pl_check_name(const char *kind, const char *name)
+{
+	static const char *const path_segment_kinds[] = {
+		"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof path_segment_kinds / sizeof *path_segment_kinds; i++)
+		if (strcmp(kind, path_segment_kinds[i]) == 0) {
+			const unsigned char *u = (const unsigned char *)name;
+			/* ValidatePathSegmentName, and no control or space
+			 * character (RBAC names such as system:foo are fine) */
+			if (name[0] == '\0' || strlen(name) > 253 || strcmp(name, ".") == 0 ||
+			    strcmp(name, "..") == 0)
+				return "a name of at most 253 characters, not . or ..";
+			for (; *u; u++)
+				if (*u <= ' ' || *u == 0x7f || *u == '/' || *u == '%')
+					return "a name without /, %, spaces or control characters";
+			return NULL;
+		}
+	if (strcmp(kind, "Namespace") == 0 || strcmp(kind, "Service") == 0)
+		return dns_label(name, strlen(name), 63) ? NULL : "a DNS-1123 label: at most 63 "
+		    "characters, lower-case letters, digits and '-', starting and ending with a "
+		    "letter or digit";
+	return dns_subdomain(name, 253) ? NULL : "a DNS-1123 subdomain: at most 253 "
+	    "characters, lower-case letters, digits, '-' and '.', each part starting and "
+	    "ending with a letter or digit";
+}
+
+/* see plan.h */
+const char *
+pl_check_namespace(const char *ns)
+{
+	return dns_label(ns, strlen(ns), 63) ? NULL : "a namespace: a DNS-1123 label of at "
+	    "most 63 characters, lower-case letters, digits and '-', starting and ending "
+	    "with a letter or digit";
+}
+
+/* see plan.h */
+const char *
+pl_check_release(const char *name)
+{
+	/* Helm's chartutil.ValidateReleaseName: 53 characters, so that the
+	 * "sh.helm.release.v1.NAME.vN" Secret name stays under 63 */
+	return strlen(name) <= 53 && dns_subdomain(name, 53) ? NULL : "a release name: at "
+	    "most 53 characters, lower-case letters, digits, '-' and '.', each part "
+	    "starting and ending with a letter or digit (as Helm requires)";
+}
+
+/* see plan.h */
+const char *
+pl_check_api_version(const char *av)
+{
+	const char *slash = strrchr(av, '/');
+	size_t gl;
+	char group[254];
+
+	if (slash == NULL)
+		return dns_label(av, strlen(av), 63) ? NULL : "an apiVersion: v1, or "
+		    "group/version";
+	gl = (size_t)(slash - av);
+	if (gl == 0 || gl >= sizeof group)
+		return "an apiVersion of the form group/version";
+	memcpy(group, av, gl);
+	group[gl] = '\0';
+	if (!dns_subdomain(group, 253) || !dns_label(slash + 1, strlen(slash + 1), 63))
+		return "an apiVersion of the form group/version: a DNS subdomain, '/', and a "
+		    "version of lower-case letters and digits";
+	return NULL;
+}
+
+/* see plan.h */
+const char *
+pl_check_kind(const char *kind)
+{
+	const char *k = kind;
+
+	/* kinds are Go type names: a letter, then letters and digits */
+	if (!((*k >= 'A' && *k <= 'Z') || (*k >= 'a' && *k <= 'z')) || strlen(kind) > 63)
+		return "a kind: a letter, then letters and digits (at most 63)";
+	for (k++; *k; k++)
+		if (!((*k >= 'A' && *k <= 'Z') || (*k >= 'a' && *k <= 'z') ||
+		    (*k >= '0' && *k <= '9')))
+			return "a kind: a letter, then letters and digits (at most 63)";
+	return NULL;
+}
+
+/* see plan.h */
+size_t
+pl_quote(const char *s, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = 0, shown = 0;
+
+	if (cap < 8) {
+		if (cap)
+			out[0] = '\0';
+		return 0;
+	}
+	out[n++] = '"';
+	for (; *u; u++, shown++) {
+		if (n + 8 >= cap || shown == 60) {
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+		if (*u < ' ' || *u == 0x7f || *u == '"' || *u == '\\' || *u >= 0x80) {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[*u >> 4];
+			out[n++] = hex[*u & 15];
+		} else {
+			out[n++] = (char)*u;
+		}
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+	return n;
+}
+
 /* ============================== lookups ============================== */
 
 /* see plan.h */
@@ -851,6 +1022,42 @@ add_object(pl_plan *p, pl_object *o)
 	return 0;
 }
 
+/* One value of the head against its rule (pl_check_*): 1 if refused. */
+static int
+check_value(const doc_ctx *c, const cJSON *node, const char *what, const char *value,
+    const char *why)
+{
+	char q[256];
+
+	if (why == NULL || value[0] == '\0')
+		return 0;
+	pl_quote(value, q, sizeof q);
+	ddiag(c, PL_ERROR, node, 0, 0, "%s %s: expected %s", what, q, why);
+	return 1;
+}
+
+/*
+ * apiVersion, kind, metadata.name and metadata.namespace go into request
+ * paths: each is checked by the server's rules, so that no value can leave
+ * its path segment (or be refused by the server halfway through a run).
+ */
+static int
+check_head(const doc_ctx *c, const cJSON *root, const cJSON *md, const char *api,
+    const char *kind, const char *name, const char *ns)
+{
+	int bad = 0;
+
+	bad |= check_value(c, member(root, "apiVersion"), "apiVersion", api,
+	    pl_check_api_version(api));
+	bad |= check_value(c, member(root, "kind"), "kind", kind, pl_check_kind(kind));
+	if (kind[0] != '\0' && pl_check_kind(kind) == NULL)
+		bad |= check_value(c, member(md, "name"), "metadata.name", name,
+		    pl_check_name(kind, name));
+	bad |= check_value(c, member(md, "namespace"), "metadata.namespace", ns,
+	    pl_check_namespace(ns));
+	return bad;
+}
+
 /* see plan.h */
 int
 pl_add(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
@@ -931,6 +1138,7 @@ pl_add(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
 			ddiag(&c, PL_ERROR, md ? md : root, md ? 1 : 0, 0,
 			    "no metadata.name: the Kubernetes API needs one");
 	}
+	isbad |= check_head(&c, root, md, api, kind, name, ns);
 	o.api_version = pstrdup(p, api);
 	o.kind = pstrdup(p, kind);
 	o.name = pstrdup(p, name);

@@ -207,6 +207,28 @@ void pl_filter_free(pl_filter *f);
 /* Whether f lets a hook of this name run (f NULL: yes). */
 int pl_filter_match(const pl_filter *f, const char *name);
 
+/*
+ * The API server's rules for values that become part of a request path
+ * (apimachinery validation), so that a bad value is refused before
+ * anything is sent.  Each returns NULL when the value is valid, else a
+ * static phrase naming what was expected.  pl_check_name: the name rule
+ * of kind (a DNS-1123 subdomain; a label for Namespace and Service; a
+ * path segment without spaces or control characters for the RBAC kinds).
+ * pl_check_release: Helm's release name rule (53 characters).
+ */
+const char *pl_check_name(const char *kind, const char *name);
+const char *pl_check_namespace(const char *ns);
+const char *pl_check_release(const char *name);
+const char *pl_check_api_version(const char *api_version);
+const char *pl_check_kind(const char *kind);
+
+/*
+ * s in double quotes for a message: control, non-ASCII, quote and
+ * backslash bytes as \xNN, cut after 60 characters ("...").  Writes at
+ * most cap bytes (cap >= 8), NUL included; returns the length.
+ */
+size_t pl_quote(const char *s, char *out, size_t cap);
+
 /* Names and lookups. */
 int pl_op_parse(const char *s);               /* PL_OP_* (not RUN) or -1 */
 const char *pl_op_name(int op);

@@ -119,13 +119,14 @@ print(s["file"], s["source"])' "$T/stdin.json")"
 d=$T/mychart
 mkdir -p "$d/templates" "$d/charts/sub/templates"
 for x in b a A; do
-	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-%s\n' $x > "$d/templates/$x.yaml"
+	n=$x; [ $x = A ] && n=upper-a   # (names are lower case: from-A would be refused)
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-%s\n' $n > "$d/templates/$x.yaml"
 done
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-sub\n' > "$d/charts/sub/templates/z.yaml"
 printf '{{ define "x" }}: [unclosed\n' > "$d/templates/_helpers.yaml"
 printf 'not a manifest\n' > "$d/templates/NOTES.txt"
 (cd "$T" && "$HOOKCTL" plan install -f mychart -o json > "$T/d8.json" 2> "$T/err")
-check_eq "D8 directory: generic order by template path" "from-sub from-A from-a from-b" \
+check_eq "D8 directory: generic order by template path" "from-sub from-upper-a from-a from-b" \
 	"$(steps "$T/d8.json" resources)"
 check "D8 directory: the partial is skipped with a warning" \
 	grep -q '^mychart/templates/_helpers.yaml: warning: skipped: a partial template' "$T/err"
