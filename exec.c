@@ -548,6 +548,7 @@ struct ex_ctx {
 	char deleted[4096];      /* "Job/x (hook-succeeded), ..." */
 	char kept[4096];         /* resources kept by resource-policy */
 	char unowned[4096];      /* uninstall: not deleted, not owned by this release */
+	char stuck[4096];        /* uninstall: deleted, but still there after --timeout */
 	size_t nwarn;
 	int open;                /* a progress line is open on a tty */
 	char line[600];          /* the open line's head */
@@ -967,21 +968,39 @@ judge_never(const pl_object *s, const cJSON *obj, char *why, size_t cap)
  * object (with deletionTimestamp) and we watch from its resourceVersion.
  * *existed says whether there was something to delete.
  */
+/* "finalizers a, b" of obj into buf, or "no finalizers". */
+static void
+finalizers_of(const cJSON *obj, char *buf, size_t cap)
+{
+	const cJSON *f;
+	char list[256];
+
+	list[0] = 0;
+	cJSON_ArrayForEach(f, jobj(jobj(obj, "metadata"), "finalizers"))
+		if (cJSON_IsString(f))
+			append(list, sizeof list, "%s", f->valuestring);
+	snprintf(buf, cap, "%s%s", list[0] ? "finalizers " : "no finalizers", list);
+}
+
+/*
+ * Sends the DELETE of s (background propagation).  *existed: there was
+ * something to delete.  *rv: when the object is still there (it has a
+ * deletionTimestamp: finalizers, graceful deletion), the resourceVersion
+ * to watch its end from (caller frees), else NULL; fin (cap bytes): its
+ * finalizers, for messages.
+ */
 static int
-delete_obj(ex_ctx *x, const pl_object *s, int wait, const char *why_dry, int *existed,
-    k8s_err *err)
+send_delete(ex_ctx *x, const pl_object *s, const char *why_dry, int *existed, char **rv,
+    char *fin, size_t cap, k8s_err *err)
 {
 	k8s_res res;
 	char path[1200];
 	cJSON *out = NULL;
-	int r = XR_OK, dummy;
-	char why[256];
 
 	*existed = 0;
+	*rv = NULL;
 	if (x->dry) {
-		char w[200];
-		snprintf(w, sizeof w, "%s%s", why_dry, wait ? "; then watch until gone" : "");
-		dry(x, "DELETE", s, 1, "propagationPolicy=Background", w, NULL);
+		dry(x, "DELETE", s, 1, "propagationPolicy=Background", why_dry, NULL);
 		*existed = 1;
 		return XR_OK;
 	}
@@ -1000,20 +1019,48 @@ delete_obj(ex_ctx *x, const pl_object *s, int wait, const char *why_dry, int *ex
 		return r_of(err);
 	}
 	*existed = 1;
-	if (wait && out && !(jstr(out, "kind") && strcmp(jstr(out, "kind"), "Status") == 0) &&
+	if (out && !(jstr(out, "kind") && strcmp(jstr(out, "kind"), "Status") == 0) &&
 	    jobj(jobj(out, "metadata"), "deletionTimestamp") && rv_of(out)) {
-		int64_t dl = x->o->timeout_ms ? k8s_now_ms() + x->o->timeout_ms : 0;
-		r = watch_obj(x, s, rv_of(out), dl, judge_never, &dummy, why, sizeof why, err);
-		if (r == W_DELETED || r == W_DONE)
-			r = XR_OK;
-		else if (r < 0)
-			r = r_of(err);
-		else if (r == XR_TIMEOUT)
-			snprintf(err->msg, sizeof err->msg,
-			    "%s/%s was still there after %.0fs (it has a deletionTimestamp: finalizers?)",
-			    s->kind, s->name, (double)x->o->timeout_ms / 1000);
+		*rv = strdup(rv_of(out));
+		finalizers_of(out, fin, cap);
 	}
 	cJSON_Delete(out);
+	return XR_OK;
+}
+
+/* Watches s from rv until it is gone, or deadline. */
+static int
+await_gone(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline, const char *fin,
+    k8s_err *err)
+{
+	char why[256];
+	int r, dummy;
+
+	r = watch_obj(x, s, rv, deadline, judge_never, &dummy, why, sizeof why, err);
+	if (r == W_DELETED || r == W_DONE)
+		return XR_OK;
+	if (r < 0)
+		return r_of(err);
+	if (r == XR_TIMEOUT)
+		snprintf(err->msg, sizeof err->msg, "%s/%s was still there after %.0fs (it is "
+		    "being deleted; %s)", s->kind, s->name, (double)x->o->timeout_ms / 1000, fin);
+	return r;
+}
+
+/* Deletes s and, with wait, waits until it is gone (--timeout). */
+static int
+delete_obj(ex_ctx *x, const pl_object *s, int wait, const char *why_dry, int *existed,
+    k8s_err *err)
+{
+	char *rv = NULL, fin[300], w[200];
+	int r;
+
+	snprintf(w, sizeof w, "%s%s", why_dry, wait ? "; then watch until gone" : "");
+	r = send_delete(x, s, w, existed, &rv, fin, sizeof fin, err);
+	if (r == XR_OK && wait && rv)
+		r = await_gone(x, s, rv, x->o->timeout_ms ? k8s_now_ms() + x->o->timeout_ms : 0,
+		    fin, err);
+	free(rv);
 	return r;
 }
 
@@ -1219,8 +1266,13 @@ prefetch_kinds(ex_ctx *x)
  * step's line.  On failure prints the reason and the logs; the caller does
  * the deletions.
  */
+/*
+ * One hook.  *ran: it was created and waited for, so that a failure gets
+ * Helm's clean-up (hook-failed, then the earlier hooks' hook-succeeded);
+ * a refused create or before-hook-creation delete gets none, as in Helm.
+ */
 static int
-run_hook(ex_ctx *x, const pl_phase *ph, size_t i)
+run_hook(ex_ctx *x, const pl_phase *ph, size_t i, int *ran)
 {
 	const pl_object *s = ph->steps[i];
 	k8s_err err;
@@ -1232,6 +1284,7 @@ run_hook(ex_ctx *x, const pl_phase *ph, size_t i)
 	memset(&err, 0, sizeof err);
 	note[0] = 0;
 	why[0] = 0;
+	*ran = 0;
 	step_begin(x, ph, i, s);
 	if (pl_list_has(&s->delete_effective, "before-hook-creation") &&
 	    strcmp(s->kind, "CustomResourceDefinition") != 0) {
@@ -1269,6 +1322,7 @@ run_hook(ex_ctx *x, const pl_phase *ph, size_t i)
 		    ph->name, s->kind, s->name, err.msg);
 		return r;
 	}
+	*ran = 1;
 	st = ex_hook_state(s->wait, live, why, sizeof why);
 	if (st == EX_PENDING) {
 		int64_t dl = x->o->timeout_ms ? started + x->o->timeout_ms : 0;
@@ -1333,7 +1387,7 @@ run_hooks(ex_ctx *x, size_t pi)
 {
 	const pl_phase *ph = &x->plan.phases[pi];
 	size_t i, j;
-	int r = XR_OK;
+	int r = XR_OK, ran = 0;
 
 	if (ph->nsteps == 0)
 		return XR_OK;
@@ -1348,7 +1402,7 @@ run_hooks(ex_ctx *x, size_t pi)
 	for (i = 0; i < ph->nsteps; i++) {
 		if (ex_signal)
 			return XR_STOPPED;
-		r = run_hook(x, ph, i);
+		r = run_hook(x, ph, i, &ran);
 		if (r != XR_OK)
 			break;
 		x->state[pi][i] = ST_DONE;
@@ -1361,6 +1415,8 @@ run_hooks(ex_ctx *x, size_t pi)
 		for (j = 0; j < ph->nsteps && j <= i; j++)
 			if (ph->steps[j]->wait == PL_WAIT_SUCCEEDED && x->state[pi][j] != ST_TODO)
 				hook_logs(x, ph->steps[j], -1, 1, 1);
+	if (r != XR_OK && !ran)
+		return r;
 	if (r != XR_OK) {
 		/* the failed hook by hook-failed, then the earlier ones by hook-succeeded */
 		if (pl_list_has(&ph->steps[i]->delete_effective, "hook-failed"))
@@ -1410,6 +1466,89 @@ mark_owned(ex_ctx *x, cJSON *body)
 	cJSON_AddStringToObject(l, "app.kubernetes.io/managed-by", "Helm");
 }
 
+/* The CustomResourceDefinition of the render that defines s's kind, or NULL. */
+static const pl_object *
+crd_of(const ex_ctx *x, const pl_object *s)
+{
+	const char *slash = strchr(s->api_version, '/');
+	size_t i, gl = slash ? (size_t)(slash - s->api_version) : 0;
+
+	if (slash == NULL)
+		return NULL;
+	for (i = 0; i < x->plan.nobjs; i++) {
+		const pl_object *d = &x->plan.objs[i];
+		const cJSON *spec, *names;
+		const char *group, *kind;
+
+		if (d->is_hook || strcmp(d->kind, "CustomResourceDefinition") != 0 || !d->body)
+			continue;
+		spec = jobj(d->body, "spec");
+		names = jobj(spec, "names");
+		group = jstr(spec, "group");
+		kind = jstr(names, "kind");
+		if (group && kind && strlen(group) == gl &&
+		    strncmp(group, s->api_version, gl) == 0 && strcmp(kind, s->kind) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+/* Whether the render makes the namespace ns (a Namespace resource). */
+static int
+render_creates_ns(const ex_ctx *x, const char *ns)
+{
+	size_t i;
+
+	for (i = 0; i < x->plan.nresources; i++)
+		if (strcmp(x->plan.resources[i]->kind, "Namespace") == 0 &&
+		    strcmp(x->plan.resources[i]->name, ns) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A kind defined by a CRD of this render: as Helm waits for the CRDs of
+ * crds/ before the rest, wait until that CRD is Established, then until
+ * discovery serves the kind (it follows the condition by a few
+ * milliseconds).  XR_OK, or the XR_* with err filled.
+ */
+static int
+await_kind(ex_ctx *x, const pl_object *s, const pl_object *crd, k8s_err *err)
+{
+	int64_t dl = x->o->timeout_ms ? k8s_now_ms() + x->o->timeout_ms : 0;
+	struct timespec nap = { 0, 50 * 1000 * 1000 };
+	char why[300];
+	k8s_res kr;
+	int res = EX_PENDING, w;
+
+	if (k8s_resource(x->c, s->api_version, s->kind, &kr, err) == 0)
+		return XR_OK;
+	why[0] = 0;
+	w = watch_obj(x, crd, "", dl, judge_ready, &res, why, sizeof why, err);
+	if (w == XR_TIMEOUT || w == XR_STOPPED)
+		return w;
+	if (w != W_DONE || res != EX_DONE) {
+		if (!why[0])
+			snprintf(why, sizeof why, "%.*s", (int)(sizeof why - 1), err->msg);
+		snprintf(err->msg, sizeof err->msg, "CustomResourceDefinition %s, which defines "
+		    "kind %s, %s: %.200s", crd->name, s->kind, w == W_DELETED ? "was deleted" :
+		    "is not established", why);
+		return w < W_DONE ? w : XR_FAILED;
+	}
+	for (;;) {
+		k8s_forget_kinds(x->c, s->api_version);
+		if (k8s_resource(x->c, s->api_version, s->kind, &kr, err) == 0)
+			return XR_OK;
+		if (strcmp(err->reason, "NotFound") != 0)
+			return r_of(err);
+		if (ex_signal)
+			return XR_STOPPED;
+		if (dl && k8s_now_ms() >= dl)
+			return XR_TIMEOUT;
+		nanosleep(&nap, NULL);
+	}
+}
+
 static int
 apply_resources(ex_ctx *x, size_t pi)
 {
@@ -1440,6 +1579,13 @@ apply_resources(ex_ctx *x, size_t pi)
 			continue;
 		}
 		reacting(x);
+		if (crd_of(x, s) != NULL && (r = await_kind(x, s, crd_of(x, s), &err)) != XR_OK) {
+			x->state[pi][i] = ST_FAILED;
+			step_end(x, ph, i, s, r == XR_TIMEOUT ? "timed out" : "failed", NULL);
+			detail(x, "%s", err.msg);
+			fail_at(x, "applying %s/%s: %s", s->kind, s->name, err.msg);
+			break;
+		}
 		if (k8s_apply(x->c, s->body, obj_ns(x, s), 0, &live, &err) != 0) {
 			r = r_of(&err);
 			x->state[pi][i] = ST_FAILED;
@@ -1506,6 +1652,184 @@ apply_resources(ex_ctx *x, size_t pi)
 	return r;
 }
 
+/* Whether a and b are read by one list (same kind and namespace). */
+static int
+same_collection(const ex_ctx *x, const pl_object *a, const pl_object *b, int namespaced)
+{
+	return strcmp(a->api_version, b->api_version) == 0 && strcmp(a->kind, b->kind) == 0 &&
+	    (!namespaced || strcmp(obj_ns(x, a), obj_ns(x, b)) == 0);
+}
+
+/*
+ * The live objects of the resources phase: live[i] the object, or NULL if
+ * it does not exist (or its kind is not known yet: *unknown[i]).  One list
+ * per kind and namespace where two or more resources share them, else one
+ * GET.  XR_OK or the XR_* of a failed read (err filled).
+ */
+static int
+read_live(ex_ctx *x, const pl_phase *ph, cJSON **live, unsigned char *unknown, k8s_err *err)
+{
+	size_t i, j, n;
+
+	for (i = 0; i < ph->nsteps; i++) {
+		const pl_object *s = ph->steps[i];
+		cJSON *list = NULL;
+		const cJSON *it;
+		k8s_res kr;
+
+		if (live[i] || unknown[i] == 2)
+			continue;
+		memset(err, 0, sizeof *err);
+		if (k8s_resource(x->c, s->api_version, s->kind, &kr, err) != 0) {
+			if (strcmp(err->reason, "NotFound") == 0 && crd_of(x, s) != NULL) {
+				unknown[i] = 1;
+				continue;
+			}
+			return r_of(err);
+		}
+		for (n = 0, j = i; j < ph->nsteps; j++)
+			n += same_collection(x, s, ph->steps[j], kr.namespaced);
+		reacting(x);
+		if (n == 1) {
+			int r = k8s_get(x->c, s->api_version, s->kind, obj_ns(x, s), s->name,
+			    &live[i], err);
+			if (r != 0 && r != K8S_NOTFOUND)
+				return r_of(err);
+			unknown[i] = 2;
+			continue;
+		}
+		if (k8s_list(x->c, s->api_version, s->kind, kr.namespaced ? obj_ns(x, s) : NULL,
+		    NULL, NULL, &list, err) != 0)
+			return r_of(err);
+		for (j = i; j < ph->nsteps; j++) {
+			if (!same_collection(x, s, ph->steps[j], kr.namespaced))
+				continue;
+			unknown[j] = 2;
+			cJSON_ArrayForEach(it, jobj(list, "items")) {
+				const char *name = jstr(jobj(it, "metadata"), "name");
+				if (name && strcmp(name, ph->steps[j]->name) == 0 && !live[j]) {
+					live[j] = cJSON_Duplicate(it, 1);
+					break;
+				}
+			}
+		}
+		cJSON_Delete(list);
+	}
+	return XR_OK;
+}
+
+/*
+ * Before the first hook of install, upgrade or rollback: every resource
+ * that exists already must be this release's own (Helm refuses to import
+ * an object without its ownership metadata), and the server must accept
+ * each apply as it will be sent (a server-side dry run finds field-manager
+ * conflicts, schema and admission refusals).  Every refusal is reported,
+ * then the run stops with nothing run or changed.  Kinds defined by a CRD
+ * of the same render, and objects in a namespace it makes, cannot be
+ * checked before those exist: the apply itself checks them.
+ */
+static int
+preflight(ex_ctx *x, size_t pi)
+{
+	const pl_phase *ph = &x->plan.phases[pi];
+	cJSON **live = calloc(ph->nsteps + 1, sizeof *live);
+	unsigned char *unknown = calloc(ph->nsteps + 1, 1);
+	char why[600], first[800];
+	size_t i, nbad = 0;
+	k8s_err err;
+	int r;
+
+	if (live == NULL || unknown == NULL) {
+		free(live);
+		free(unknown);
+		fail_at(x, "out of memory");
+		return XR_FAILED;
+	}
+	first[0] = 0;
+	r = read_live(x, ph, live, unknown, &err);
+	if (r != XR_OK)
+		fail_at(x, "checking the release's resources before any hook: %s", err.msg);
+	for (i = 0; i < ph->nsteps && r == XR_OK; i++) {
+		const pl_object *s = ph->steps[i];
+
+		char owner[400];
+
+		if (unknown[i] == 1)
+			continue;
+		if (live[i] && !ex_owned(live[i], x->release, x->ns, owner, sizeof owner)) {
+			snprintf(why, sizeof why, "exists in namespace %s and cannot be imported "
+			    "into release %s: %s", obj_ns(x, s), x->release, owner);
+		} else {
+			mark_owned(x, s->body);
+			memset(&err, 0, sizeof err);
+			reacting(x);
+			if (k8s_apply(x->c, s->body, obj_ns(x, s), K8S_APPLY_DRY_RUN, NULL, &err) == 0)
+				continue;
+			if (err.cat != K8S_EAPI && err.cat != K8S_ECONFIG) {
+				r = r_of(&err);
+				fail_at(x, "checking %s/%s before any hook: %s", s->kind, s->name,
+				    err.msg);
+				break;
+			}
+			if (err.http == 404 && (crd_of(x, s) != NULL ||
+			    render_creates_ns(x, obj_ns(x, s))))
+				continue;
+			snprintf(why, sizeof why, "the server refuses it (server-side dry run): %s",
+			    err.msg);
+		}
+		warn(x, "%s/%s: %s", s->kind, s->name, why);
+		if (nbad++ == 0)
+			snprintf(first, sizeof first, "%s/%s: %s", s->kind, s->name, why);
+	}
+	if (r == XR_OK && nbad) {
+		r = XR_FAILED;
+		if (nbad == 1)
+			fail_at(x, "%s; nothing was run or changed", first);
+		else
+			fail_at(x, "%zu resources cannot be applied (the first: %s); nothing was "
+			    "run or changed", nbad, first);
+	}
+	for (i = 0; i < ph->nsteps; i++)
+		cJSON_Delete(live[i]);
+	free(live);
+	free(unknown);
+	return r;
+}
+
+/*
+ * Before an uninstall runs any hook: does anything of the release exist?
+ * (A wrong -n would run the pre-delete hooks against nothing.)  GETs in
+ * uninstall order until the first object found.  XR_OK when one exists
+ * or the release has no resources; else XR_FAILED with the reason.
+ */
+static int
+release_exists(ex_ctx *x, size_t pi)
+{
+	const pl_phase *ph = &x->plan.phases[pi];
+	size_t i;
+	k8s_err err;
+
+	for (i = 0; i < ph->nsteps; i++) {
+		const pl_object *s = ph->steps[i];
+		int r;
+
+		memset(&err, 0, sizeof err);
+		reacting(x);
+		r = k8s_get(x->c, s->api_version, s->kind, obj_ns(x, s), s->name, NULL, &err);
+		if (r == 0)
+			return XR_OK;
+		if (r != K8S_NOTFOUND && strcmp(err.reason, "NotFound") != 0) {
+			fail_at(x, "looking for %s/%s before any hook: %s", s->kind, s->name, err.msg);
+			return r_of(&err);
+		}
+	}
+	if (ph->nsteps == 0)
+		return XR_OK;
+	fail_at(x, "none of release %s's %zu resources exists in namespace %s (is -n right?); "
+	    "nothing was run or deleted", x->release, ph->nsteps, x->ns);
+	return XR_FAILED;
+}
+
 /* Ownership of one resource before uninstall deletes it (Helm's verifyOwnershipBeforeDelete). */
 enum { OWN_YES, OWN_MISSING, OWN_OTHER, OWN_UNVERIFIED, OWN_KIND_GONE, OWN_POLICY };
 
@@ -1565,13 +1889,18 @@ delete_resources(ex_ctx *x, size_t pi)
 	const pl_phase *ph = &x->plan.phases[pi];
 	unsigned char *own = calloc(ph->nsteps + 1, 1);
 	char (*why)[520] = calloc(ph->nsteps + 1, sizeof *why);
+	char **rv = calloc(ph->nsteps + 1, sizeof *rv);
+	char (*fin)[300] = calloc(ph->nsteps + 1, sizeof *fin);
 	size_t i, nother = 0;
 	k8s_err err;
-	int r = XR_OK, existed;
+	int r = XR_OK, rd, existed;
+	int64_t dl;
 
-	if (own == NULL || why == NULL) {
+	if (own == NULL || why == NULL || rv == NULL || fin == NULL) {
 		free(own);
 		free(why);
+		free(rv);
+		free(fin);
 		fail_at(x, "out of memory");
 		return XR_FAILED;
 	}
@@ -1622,18 +1951,48 @@ delete_resources(ex_ctx *x, size_t pi)
 			nother++;
 			continue;
 		}
-		r = delete_obj(x, s, 1, "uninstall", &existed, &err);
-		if (r != XR_OK) {
+		/* every deletion is sent, whatever happened to the others (as Helm) */
+		rd = send_delete(x, s, "uninstall; then watch until gone", &existed, &rv[i],
+		    fin[i], sizeof fin[i], &err);
+		if (rd != XR_OK) {
 			x->state[pi][i] = ST_FAILED;
-			step_end(x, ph, i, s, r == XR_TIMEOUT ? "timed out" : "failed", NULL);
+			step_end(x, ph, i, s, "failed", NULL);
 			detail(x, "%s", err.msg);
-			fail_at(x, "deleting %s/%s: %s",
-			    s->kind, s->name, err.msg);
-			break;
+			if (r == XR_OK)
+				fail_at(x, "deleting %s/%s: %s", s->kind, s->name, err.msg);
+			if (r == XR_OK || rd == XR_STOPPED)
+				r = rd;
+			if (rd == XR_CONNECT || rd == XR_STOPPED)
+				break;
+			continue;
 		}
 		x->state[pi][i] = ST_DONE;
 		step_end(x, ph, i, s, x->dry ? "would delete" : existed ? "deleted" : "not found", NULL);
 	}
+	/* then their ends, together: one stuck object holds back no other deletion */
+	dl = x->o->timeout_ms ? k8s_now_ms() + x->o->timeout_ms : 0;
+	for (i = 0; i < ph->nsteps && r != XR_STOPPED; i++) {
+		const pl_object *s = ph->steps[i];
+
+		if (rv[i] == NULL)
+			continue;
+		memset(&err, 0, sizeof err);
+		rd = await_gone(x, s, rv[i], dl, fin[i], &err);
+		if (rd == XR_TIMEOUT) {
+			warn(x, "%s", err.msg);
+			append(x->stuck, sizeof x->stuck, "%s/%s (%s)", s->kind, s->name, fin[i]);
+		} else if (rd != XR_OK) {
+			if (r == XR_OK)
+				fail_at(x, "waiting for %s/%s to be deleted: %s", s->kind, s->name,
+				    err.msg);
+			if (r == XR_OK || rd == XR_STOPPED)
+				r = rd;
+		}
+	}
+	for (i = 0; i < ph->nsteps; i++)
+		free(rv[i]);
+	free(rv);
+	free(fin);
 	if (r == XR_OK && x->kept[0] && !x->json) {
 		printf("These resources were kept due to the resource policy:\n");
 		{
@@ -1710,6 +2069,8 @@ summary_to(ex_ctx *x, int code, FILE *f)
 			cJSON_AddStringToObject(ev, "filtered_out", filtered);
 		if (x->unowned[0])
 			cJSON_AddStringToObject(ev, "not_owned", x->unowned);
+		if (x->stuck[0])
+			cJSON_AddStringToObject(ev, "still_deleting", x->stuck);
 		if ((j = cJSON_PrintUnformatted(ev)) != NULL) {
 			fprintf(f, "%s\n", j);
 			free(j);
@@ -1734,6 +2095,8 @@ summary_to(ex_ctx *x, int code, FILE *f)
 			fprintf(f, "  hooks deleted: %s\n", x->deleted);
 		if (x->unowned[0])
 			fprintf(f, "  not deleted, not owned by this release: %s\n", x->unowned);
+		if (x->stuck[0])
+			fprintf(f, "  deleted but still there: %s\n", x->stuck);
 	}
 	if (x->plan.nfiltered)
 		fprintf(f, "  left out by --filter: %s\n", filtered);
@@ -1965,6 +2328,9 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 				const pl_object *s = ph->steps[j];
 				memset(&err, 0, sizeof err);
 				if (k8s_resource(x->c, s->api_version, s->kind, &kr, &err) != 0) {
+					if (strcmp(err.reason, "NotFound") == 0 &&
+					    crd_of(x, s) != NULL)
+						continue;
 					fprintf(stderr, "%s:%u:%u: error: %s %s/%s: %s\n", s->file, s->line,
 					    s->col, s->api_version, s->kind, s->name, err.msg);
 					code = strcmp(err.reason, "NotFound") == 0 ? HK_EXIT_FAILED :
@@ -1991,7 +2357,14 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 		    "(nothing is sent)\n", opname, release ? " " : "", release ? release : "", x->ns);
 	}
 
-	/* 5. The phases in run order. */
+	/* 5. Before the first hook: ownership and the server's dry run; for
+	 *    uninstall, that the release is there at all. */
+	if (!x->dry)
+		for (i = 0; i < x->plan.nphases && r == XR_OK; i++)
+			if (x->plan.phases[i].event == PL_EV_RESOURCES)
+				r = op == PL_OP_UNINSTALL ? release_exists(x, i) : preflight(x, i);
+
+	/* 6. The phases in run order. */
 	for (i = 0; i < x->plan.nphases && r == XR_OK; i++) {
 		const pl_phase *ph = &x->plan.phases[i];
 		if (ph->event == PL_EV_RESOURCES) {
@@ -2006,6 +2379,14 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 	}
 	if (ex_signal && r == XR_OK)
 		r = XR_STOPPED;
+	if (r == XR_OK && x->stuck[0]) {
+		/* the post-delete hooks ran (Helm does not wait at all); the
+		 * deletions that did not finish within --timeout are the error */
+		char d[32];
+		fmt_dur(x->o->timeout_ms, d, sizeof d);
+		r = XR_TIMEOUT;
+		fail_at(x, "deleted, but still there after %s: %s", d, x->stuck);
+	}
 	code = exit_of(r);
 	if (r == XR_STOPPED)
 		fail_at(x, "stopped by %s",

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -54,22 +55,38 @@ hm_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits for fd to be ready for ev until deadline: 1 ready, 0 timeout, -1. */
+#define STOPPED_MSG "stopped by a signal"
+
 static int
-wait_fd(int fd, short ev, int64_t deadline)
+is_stopped(const volatile sig_atomic_t *stop)
+{
+	return stop != NULL && *stop != 0;
+}
+
+/*
+ * Waits for fd to be ready for ev until deadline: 1 ready, 0 timeout,
+ * -2 stopped (*stop set), -1 error.  Each poll lasts at most 250 ms: a
+ * signal that lands just before poll gives no EINTR, and must still end
+ * the wait promptly.
+ */
+static int
+wait_fd(int fd, short ev, int64_t deadline,
+    const volatile sig_atomic_t *stop)
 {
 	struct pollfd p;
 	int64_t left;
 	int r;
 
 	for (;;) {
-		left = -1;
+		if (is_stopped(stop))
+			return -2;
+		left = 250;
 		if (deadline > 0) {
 			left = deadline - hm_now_ms();
 			if (left <= 0)
 				return 0;
-			if (left > 60000)
-				left = 60000;
+			if (left > 250)
+				left = 250;
 		}
 		p.fd = fd;
 		p.events = ev;
@@ -79,8 +96,6 @@ wait_fd(int fd, short ev, int64_t deadline)
 			return 1;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (r == 0 && deadline > 0 && hm_now_ms() >= deadline)
-			return 0;
 	}
 }
 
@@ -89,10 +104,12 @@ wait_fd(int fd, short ev, int64_t deadline)
 static int
 sock_wait(hm_conn *c, short events)
 {
-	int w = wait_fd(c->fd, events, c->deadline);
+	int w = wait_fd(c->fd, events, c->deadline, c->stop);
 
 	if (w == 0)
 		c->timed_out = 1;
+	else if (w == -2)
+		c->stopped = 1;
 	else if (w < 0)
 		c->broken = 1;
 	return w > 0 ? 0 : -1;
@@ -112,9 +129,8 @@ sock_read(void *ctx, unsigned char *buf, size_t len)
 			c->broken = 1;
 			return -1;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		/* EINTR too goes through sock_wait, which looks at *stop. */
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
 			c->broken = 1;
 			return -1;
 		}
@@ -133,9 +149,7 @@ sock_write(void *ctx, const unsigned char *buf, size_t len)
 		n = send(c->fd, buf, len, MSG_NOSIGNAL);
 		if (n >= 0)
 			return (int)n;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
 			c->broken = 1;
 			return -1;
 		}
@@ -278,6 +292,7 @@ xw_start_chain(const br_x509_class **ctx, const char *server_name)
 	x->leaf_len = 0;
 	x->leaf_big = 0;
 	x->ip_mismatch = 0;
+	x->cn_only = 0;
 	x->minimal.vtable->start_chain(&x->minimal.vtable, server_name);
 }
 
@@ -330,6 +345,16 @@ xw_end_chain(const br_x509_class **ctx)
 		    : BR_ERR_X509_BAD_SERVER_NAME;
 	if (r != 0)
 		return r;
+	/*
+	 * A leaf without a SAN extension had its name matched against the
+	 * subject's CN (BearSSL's fallback), which Go, and so kubectl, has
+	 * refused since 1.15.  With a SAN, BearSSL matched a DNS SAN: one
+	 * was seen.
+	 */
+	if (x->ip == NULL && x->san_dns.status == 0) {
+		x->cn_only = 1;
+		return BR_ERR_X509_BAD_SERVER_NAME;
+	}
 	if (x->ip != NULL) {
 		if (x->leaf_big
 		    || !cert_has_ip(x->leaf, x->leaf_len, x->ip, x->ip_len)) {
@@ -372,15 +397,19 @@ tcp_connect(hm_conn *c, const char *host, const char *port, int64_t deadline,
 	struct addrinfo hints, *res = NULL, *ai;
 	int fd = -1, r, w, soerr, one = 1;
 	socklen_t sl;
-	char why[128] = "no address";
+	char why[128] = "no address", hs[128];
 
+	/* The resolver cannot be interrupted: at least do not start it. */
+	if (is_stopped(c->stop))
+		return fail(e, HM_ESTOPPED, STOPPED_MSG);
+	hm_redact_url(host, hs, sizeof hs);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r != 0)
-		return fail(e, HM_ECONNECT, "cannot resolve %s: %s", host,
+		return fail(e, HM_ECONNECT, "cannot resolve %s: %s", hs,
 		    gai_strerror(r));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
@@ -389,16 +418,17 @@ tcp_connect(hm_conn *c, const char *host, const char *port, int64_t deadline,
 			continue;
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-		if (r < 0 && errno == EINPROGRESS) {
-			w = wait_fd(fd, POLLOUT, deadline);
-			if (w == 0) {
-				snprintf(why, sizeof why, "timed out");
+		/* Interrupted, the connection goes on in the background. */
+		if (r < 0 && (errno == EINPROGRESS || errno == EINTR)) {
+			w = wait_fd(fd, POLLOUT, deadline, c->stop);
+			if (w == 0 || w == -2) {
 				close(fd);
-				fd = -1;
 				freeaddrinfo(res);
+				if (w == -2)
+					return fail(e, HM_ESTOPPED, STOPPED_MSG);
 				return fail(e, HM_ETIMEOUT,
 				    "cannot connect to %s port %s: timed out",
-				    host, port);
+				    hs, port);
 			}
 			sl = sizeof soerr;
 			soerr = 0;
@@ -415,7 +445,7 @@ tcp_connect(hm_conn *c, const char *host, const char *port, int64_t deadline,
 	freeaddrinfo(res);
 	if (fd < 0)
 		return fail(e, HM_ECONNECT, "cannot connect to %s port %s: %s",
-		    host, port, why);
+		    hs, port, why);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	c->fd = fd;
 	return 0;
@@ -431,6 +461,8 @@ raw_read_head(hm_conn *c, hm_head *h, hm_err *e)
 	/* Byte at a time: the tunnel's bytes after the head are TLS. */
 	while (n < sizeof c->rbuf) {
 		r = sock_read(c, c->rbuf + n, 1);
+		if (r < 0 && c->stopped)
+			return fail(e, HM_ESTOPPED, STOPPED_MSG);
 		if (r < 0)
 			return fail(e, c->timed_out ? HM_ETIMEOUT : HM_ECONNECT,
 			    "proxy closed the connection");
@@ -446,6 +478,9 @@ tls_words(hm_conn *c, int err)
 {
 	if (c->xc.ip_mismatch)
 		return "the server certificate does not name this IP address";
+	if (c->xc.cn_only)
+		return "the server certificate has no subjectAltName and relies"
+		    " on the legacy Common Name field (refused, as by kubectl)";
 	switch (err) {
 	case BR_ERR_X509_NOT_TRUSTED:
 		return "the server certificate is not signed by a trusted CA"
@@ -611,17 +646,124 @@ client_init(br_ssl_client_context *cc, br_x509_minimal_context *xc,
 	br_ssl_engine_set_poly1305(&cc->eng, &br_poly1305_ctmul_run);
 }
 
+/* RFC 9110 tchar: the bytes of a method or a header field name. */
+static int
+is_tchar(unsigned char ch)
+{
+	return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a'
+	    && (ch | 0x20) <= 'z') || (ch != 0
+	    && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+/*
+ * Is head[0..len) "VERB SP TARGET SP HTTP/1.1" CRLF, then "token:value"
+ * CRLF lines with no control byte but HT?  Values from manifests and
+ * credentials that held CR or LF would end a line early and smuggle a
+ * header or a whole request; the message says which line, never what
+ * it holds.
+ */
+static int
+check_head(const char *head, size_t len, hm_err *e)
+{
+	const unsigned char *p = (const unsigned char *)head;
+	size_t i, j = 0, line = 1;
+
+	while (j < len && is_tchar(p[j]))
+		j++;
+	if (j == 0 || j >= len || p[j] != ' ')
+		goto bad;
+	for (i = ++j; j < len && p[j] > 0x20 && p[j] < 0x7f; j++)
+		;
+	if (j == i || len - j < 11 || memcmp(p + j, " HTTP/1.1\r\n", 11) != 0)
+		goto bad;
+	for (i = j + 11; i < len; i = j + 2) {
+		line++;
+		for (j = i; j < len && is_tchar(p[j]); j++)
+			;
+		if (j == i || j >= len || p[j] != ':')
+			goto bad;
+		while (j < len && (p[j] >= 0x20 || p[j] == '\t') && p[j] != 0x7f)
+			j++;
+		if (len - j < 2 || p[j] != '\r' || p[j + 1] != '\n')
+			goto bad;
+	}
+	return 0;
+bad:
+	if (line == 1)
+		fail(e, HM_ECONFIG, "request not sent: its first line is not"
+		    " \"METHOD TARGET HTTP/1.1\" in visible ASCII (a space or"
+		    " control character in the path?)");
+	else
+		fail(e, HM_ECONFIG, "request not sent: its header line %zu is"
+		    " not \"name: value\" free of control characters", line);
+	if (e != NULL)
+		e->fatal = 1;
+	return -1;
+}
+
+/*
+ * Opens the tunnel through t's CONNECT proxy.  The request is checked as
+ * hm_send checks requests (t->host and t->proxy_auth come from the
+ * configuration), before connecting, and wiped after use: it holds the
+ * proxy password.
+ */
+static int
+proxy_connect(hm_conn *c, const hm_target *t, int64_t cdl, hm_err *e)
+{
+	char req[1024], ph[128], hs[128], m[sizeof e->msg];
+	hm_head h;
+	int n, r = -1;
+	int v6 = strchr(t->host, ':') != NULL;
+
+	n = snprintf(req, sizeof req,
+	    "CONNECT %s%s%s:%s HTTP/1.1\r\nHost: %s%s%s:%s\r\n%s%s%s"
+	    "\r\n", v6 ? "[" : "", t->host, v6 ? "]" : "", t->port,
+	    v6 ? "[" : "", t->host, v6 ? "]" : "", t->port,
+	    t->proxy_auth ? "Proxy-Authorization: " : "",
+	    t->proxy_auth ? t->proxy_auth : "",
+	    t->proxy_auth ? "\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof req) {
+		fail(e, HM_ECONFIG, "proxy request too long");
+		goto out;
+	}
+	/* Without its final empty line, as hm_send's heads. */
+	if (check_head(req, (size_t)n - 2, e) < 0
+	    || tcp_connect(c, t->proxy_host, t->proxy_port, cdl, e) < 0)
+		goto out;
+	if (raw_write_all(c, req, (size_t)n) < 0)
+		r = c->stopped ? fail(e, HM_ESTOPPED, STOPPED_MSG) : fail(e,
+		    c->timed_out ? HM_ETIMEOUT : HM_ECONNECT,
+		    "proxy closed the connection");
+	else
+		r = raw_read_head(c, &h, e);
+	hm_redact_url(t->proxy_host, ph, sizeof ph);
+	if (r < 0 && e != NULL && e->cat != HM_ESTOPPED) {
+		snprintf(m, sizeof m, "%s", e->msg);
+		fail(e, e->cat, "via proxy %s: %s", ph, m);
+	} else if (r == 0 && h.status != 200) {
+		hm_redact_url(t->host, hs, sizeof hs);
+		r = fail(e, HM_ECONNECT, "proxy %s refused CONNECT to %s:%s"
+		    " (HTTP %d)", ph, hs, t->port, h.status);
+	}
+out:
+	explicit_bzero(req, sizeof req);
+	if (r < 0)
+		hm_close(c);
+	return r;
+}
+
 int
 hm_open(hm_conn *c, const hm_target *t, int64_t deadline, hm_err *e)
 {
 	static const char *alpn[] = { "http/1.1" };
+	static const unsigned char san_dns_oid[] = { 0, 2 };
 	unsigned char seed[32];
 	int64_t cdl;
 	int r;
 
 	c->fd = -1;
 	c->rpos = c->rlen = 0;
-	c->timed_out = c->broken = 0;
+	c->timed_out = c->broken = c->stopped = 0;
 	c->reusable = 0;
 	c->requests = 0;
 	c->idle_since = 0;
@@ -631,39 +773,8 @@ hm_open(hm_conn *c, const hm_target *t, int64_t deadline, hm_err *e)
 		cdl = deadline;
 	c->deadline = cdl;
 	if (t->proxy_host != NULL && t->proxy_host[0] != '\0') {
-		char req[1024];
-		hm_head h;
-		int n;
-		int v6 = strchr(t->host, ':') != NULL;
-
-		if (tcp_connect(c, t->proxy_host, t->proxy_port, cdl, e) < 0)
+		if (proxy_connect(c, t, cdl, e) < 0)
 			return -1;
-		n = snprintf(req, sizeof req,
-		    "CONNECT %s%s%s:%s HTTP/1.1\r\nHost: %s%s%s:%s\r\n%s%s%s"
-		    "\r\n", v6 ? "[" : "", t->host, v6 ? "]" : "", t->port,
-		    v6 ? "[" : "", t->host, v6 ? "]" : "", t->port,
-		    t->proxy_auth ? "Proxy-Authorization: " : "",
-		    t->proxy_auth ? t->proxy_auth : "",
-		    t->proxy_auth ? "\r\n" : "");
-		if (n < 0 || (size_t)n >= sizeof req) {
-			hm_close(c);
-			return fail(e, HM_ECONFIG, "proxy request too long");
-		}
-		if (raw_write_all(c, req, (size_t)n) < 0
-		    || raw_read_head(c, &h, e) < 0) {
-			if (e != NULL && e->msg[0] == '\0')
-				fail(e, HM_ECONNECT, "proxy failed");
-			hm_close(c);
-			return fail(e, e ? e->cat : HM_ECONNECT,
-			    "via proxy %s: %s", t->proxy_host,
-			    e ? e->msg : "failed");
-		}
-		if (h.status != 200) {
-			hm_close(c);
-			return fail(e, HM_ECONNECT,
-			    "proxy %s refused CONNECT to %s:%s (HTTP %d)",
-			    t->proxy_host, t->host, t->port, h.status);
-		}
 	} else if (tcp_connect(c, t->host, t->port, cdl, e) < 0)
 		return -1;
 	if (!t->tls)
@@ -674,6 +785,11 @@ hm_open(hm_conn *c, const hm_target *t, int64_t deadline, hm_err *e)
 	c->xc.insecure = t->insecure;
 	c->xc.ip = NULL;
 	c->xc.ip_len = 0;
+	/* Tells a DNS-SAN match from BearSSL's CN fallback (xw_end_chain). */
+	c->xc.san_dns.oid = san_dns_oid;
+	c->xc.san_dns.buf = c->xc.san_buf;
+	c->xc.san_dns.len = sizeof c->xc.san_buf;
+	br_x509_minimal_set_name_elements(&c->xc.minimal, &c->xc.san_dns, 1);
 	if (t->tls_name == NULL || t->tls_name[0] == '\0') {
 		/*
 		 * Reached by IP address: no SNI (RFC 6066 forbids addresses
@@ -705,7 +821,7 @@ hm_open(hm_conn *c, const hm_target *t, int64_t deadline, hm_err *e)
 		return fail(e, HM_ECONNECT, "getentropy failed");
 	}
 	br_ssl_engine_inject_entropy(&c->sc.eng, seed, sizeof seed);
-	memset(seed, 0, sizeof seed);
+	explicit_bzero(seed, sizeof seed);
 	if (!br_ssl_client_reset(&c->sc, c->xc.ip ? NULL : t->tls_name, 0)) {
 		hm_close(c);
 		return fail(e, HM_ECONNECT, "TLS setup failed");
@@ -726,11 +842,15 @@ hm_open(hm_conn *c, const hm_target *t, int64_t deadline, hm_err *e)
 		int err = br_ssl_engine_last_error(&c->sc.eng);
 		const char *w = tls_words(c, err);
 		int to = c->timed_out;
+		char hs[128];
 
 		hm_close(c);
+		if (c->stopped)
+			return fail(e, HM_ESTOPPED, STOPPED_MSG);
+		hm_redact_url(t->tls_name && t->tls_name[0] ? t->tls_name
+		    : t->host, hs, sizeof hs);
 		fail(e, to ? HM_ETIMEOUT : HM_ECONNECT,
-		    "TLS handshake with %s failed: %s", t->tls_name &&
-		    t->tls_name[0] ? t->tls_name : t->host, w);
+		    "TLS handshake with %s failed: %s", hs, w);
 		if (e != NULL && (err >= BR_ERR_X509_OK || c->xc.ip_mismatch
 		    || err == BR_ERR_BAD_VERSION
 		    || err == BR_ERR_BAD_CIPHER_SUITE))
@@ -748,6 +868,11 @@ hm_close(hm_conn *c)
 	c->fd = -1;
 	c->rpos = c->rlen = 0;
 	c->reusable = 0;
+	/* The last request in clear (its token) and the session keys. */
+	if (c->tls) {
+		explicit_bzero(c->iobuf, sizeof c->iobuf);
+		explicit_bzero(&c->sc, sizeof c->sc);
+	}
 }
 
 /* Reads some bytes from the connection (TLS or plain): >0, or -1. */
@@ -765,6 +890,8 @@ io_fail(hm_conn *c, hm_err *e, const char *what)
 	int cat = c->timed_out ? HM_ETIMEOUT : HM_ECONNECT;
 
 	c->broken = 1;
+	if (c->stopped)
+		return fail(e, HM_ESTOPPED, STOPPED_MSG);
 	return fail(e, cat, "%s: %s", what, c->timed_out ? "timed out"
 	    : "connection closed");
 }
@@ -773,8 +900,10 @@ int
 hm_send(hm_conn *c, const char *head, size_t hlen, const void *body,
     size_t blen, int64_t deadline, hm_err *e)
 {
+	if (check_head(head, hlen, e) < 0)
+		return -1;
 	c->deadline = deadline;
-	c->timed_out = 0;
+	c->timed_out = c->stopped = 0;
 	if (c->tls) {
 		if (br_sslio_write_all(&c->io, head, hlen) < 0
 		    || br_sslio_write_all(&c->io, "\r\n", 2) < 0
@@ -944,7 +1073,7 @@ hm_read_head(hm_conn *c, hm_head *h, hm_body *b, int64_t deadline, hm_err *e)
 	int n;
 
 	c->deadline = deadline;
-	c->timed_out = 0;
+	c->timed_out = c->stopped = 0;
 	for (;;) {
 		/* Compact, then read until the empty line. */
 		if (c->rpos > 0) {
@@ -1149,7 +1278,7 @@ hm_read_body(hm_conn *c, hm_body *b, void *buf, size_t cap, int64_t deadline,
 	int n;
 
 	c->deadline = deadline;
-	c->timed_out = 0;
+	c->timed_out = c->stopped = 0;
 	if (cap == 0)
 		return fail(e, HM_EPROTO, "no room for the body");
 	for (;;) {
@@ -1193,7 +1322,7 @@ hm_read_body(hm_conn *c, hm_body *b, void *buf, size_t cap, int64_t deadline,
 		c->rpos = c->rlen = 0;
 		n = conn_read(c, c->rbuf, sizeof c->rbuf);
 		if (n <= 0) {
-			if (b->mode == 2 && !c->timed_out) {
+			if (b->mode == 2 && !c->timed_out && !c->stopped) {
 				b->done = 1;
 				c->reusable = 0;
 				return 0;
@@ -1292,6 +1421,152 @@ hm_b64_decode(const char *in, size_t len, unsigned char *out, size_t cap)
 	return (long)o;
 }
 
+/* ---- proxies and URLs in messages ---- */
+
+size_t
+hm_redact_url(const char *url, char *out, size_t cap)
+{
+	size_t s = strcspn(url, "/?#");
+	const char *a = strstr(url, "://"), *end, *at = NULL, *q;
+
+	/* The authority: after the scheme, if any, up to the path. */
+	a = a != NULL && (size_t)(a - url) < s ? a + 3 : url;
+	end = a + strcspn(a, "/?#");
+	for (q = a; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (at == NULL)
+		return (size_t)snprintf(out, cap, "%s", url);
+	return (size_t)snprintf(out, cap, "%.*sREDACTED%s", (int)(a - url),
+	    url, at);
+}
+
+/* An IPv4 (as IPv4-mapped) or IPv6 address in 16 bytes: 4, 6, or 0. */
+static int
+ip_parse(const char *s, unsigned char ip[16])
+{
+	memset(ip, 0, 16);
+	if (inet_pton(AF_INET, s, ip + 12) == 1) {
+		ip[10] = ip[11] = 0xff;
+		return 4;
+	}
+	return inet_pton(AF_INET6, s, ip) == 1 ? 6 : 0;
+}
+
+/* One NO_PROXY entry (trimmed, in a scratch copy) against host:port. */
+static int
+np_match(char *it, const char *host, const unsigned char hip[16], int hfam,
+    const char *port)
+{
+	unsigned char ip[16];
+	char *ph = it, *pp = NULL, *x;
+	size_t hl = strlen(host), pl;
+	int fam, bits, k;
+
+	if (strcmp(it, "*") == 0)
+		return 1;
+	if ((x = strchr(it, '/')) != NULL) {
+		/* A CIDR; Go gives any other entry with a '/' no match. */
+		*x++ = '\0';
+		fam = ip_parse(it, ip);
+		if (fam == 0 || fam != hfam || *x == '\0' || strlen(x) > 3
+		    || x[strspn(x, "0123456789")] != '\0')
+			return 0;
+		bits = atoi(x) + (fam == 4 ? 96 : 0);
+		if (bits > 128)
+			return 0;
+		for (k = 0; k < bits; k++)
+			if ((ip[k / 8] ^ hip[k / 8]) & (0x80 >> (k % 8)))
+				return 0;
+		return 1;
+	}
+	/* host:port, [v6]:port; several colons and no brackets: IPv6. */
+	if (it[0] == '[') {
+		if ((x = strchr(it, ']')) == NULL || x[1] != ':')
+			return 0;
+		*x = '\0';
+		ph = it + 1;
+		pp = x + 2;
+	} else if ((x = strchr(it, ':')) != NULL && strchr(x + 1, ':')
+	    == NULL) {
+		*x = '\0';
+		pp = x + 1;
+	}
+	if (ph[0] == '\0'
+	    || (pp != NULL && pp[0] != '\0' && strcmp(pp, port) != 0))
+		return 0;
+	if (ip_parse(ph, ip) != 0)
+		return hfam != 0 && memcmp(ip, hip, 16) == 0;
+	/* "name": it and its subdomains; ".name", "*.name": these only. */
+	if (ph[0] == '*' && ph[1] == '.')
+		ph++;
+	pl = strlen(ph);
+	if (ph[0] != '.' && strcasecmp(host, ph) == 0)
+		return 1;
+	return hl > pl && strcasecmp(host + hl - pl, ph) == 0
+	    && (ph[0] == '.' || host[hl - pl - 1] == '.');
+}
+
+int
+hm_no_proxy(const char *np, const char *host, const char *port)
+{
+	static const unsigned char lo6[16] = { [15] = 1 };
+	unsigned char hip[16];
+	char it[256];
+	int hfam = ip_parse(host, hip);
+	size_t n, b, l;
+
+	/* Go never proxies loopback, whatever NO_PROXY says. */
+	if (strcasecmp(host, "localhost") == 0 || memcmp(hip, lo6, 16) == 0
+	    || (hfam != 0 && hip[10] == 0xff && hip[11] == 0xff
+	    && hip[12] == 127 && memcmp(hip, lo6, 10) == 0))
+		return 1;
+	for (; np != NULL && *np != '\0'; np += n + (np[n] == ',')) {
+		n = strcspn(np, ",");
+		for (b = 0; b < n && (np[b] == ' ' || np[b] == '\t'); b++)
+			;
+		for (l = n; l > b && (np[l - 1] == ' ' || np[l - 1] == '\t'); l--)
+			;
+		if (l == b || l - b >= sizeof it)
+			continue;
+		memcpy(it, np + b, l - b);
+		it[l - b] = '\0';
+		if (np_match(it, host, hip, hfam, port))
+			return 1;
+	}
+	return 0;
+}
+
+int
+hm_proxy_auth(const char *userinfo, size_t len, char *out, size_t cap)
+{
+	unsigned char d[512];
+	size_t i, n = 0;
+	int hi, lo, r = -1;
+
+	if (len > sizeof d)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (userinfo[i] != '%') {
+			d[n++] = (unsigned char)userinfo[i];
+			continue;
+		}
+		/* Go refuses a URL with a bad escape: so do we. */
+		if (len - i < 3 || (hi = hexval((unsigned char)userinfo[i + 1]))
+		    < 0 || (lo = hexval((unsigned char)userinfo[i + 2])) < 0)
+			goto out;
+		d[n++] = (unsigned char)(hi << 4 | lo);
+		i += 2;
+	}
+	if (cap >= 7 + 4 * ((n + 2) / 3)) {
+		memcpy(out, "Basic ", 6);
+		r = (int)(6 + hm_b64_encode(d, n, out + 6));
+	}
+out:
+	explicit_bzero(d, sizeof d);
+	return r;
+}
+
 /* ---- PEM credentials ---- */
 
 typedef struct {
@@ -1313,9 +1588,15 @@ gb_add(void *ctx, const void *data, size_t len)
 
 		while (nc - g->len < len)
 			nc *= 2;
-		if (nc > (1u << 24) || (np = realloc(g->p, nc)) == NULL) {
+		/* Not realloc: the old block may hold a private key. */
+		if (nc > (1u << 24) || (np = malloc(nc)) == NULL) {
 			g->oom = 1;
 			return;
+		}
+		if (g->p != NULL) {
+			memcpy(np, g->p, g->len);
+			explicit_bzero(g->p, g->cap);
+			free(g->p);
 		}
 		g->p = np;
 		g->cap = nc;
@@ -1353,24 +1634,24 @@ pem_each(const char *pem, size_t len, int (*fn)(void *, const char *,
 			break;
 		case BR_PEM_END_OBJ:
 			if (der.oom) {
-				free(der.p);
-				return fail(e, HM_ECONFIG, "PEM object too"
+				count = fail(e, HM_ECONFIG, "PEM object too"
 				    " large");
+				goto out;
 			}
 			inobj = 0;
 			if (der.len == 0) {
-				free(der.p);
-				return fail(e, HM_ECONFIG, "empty PEM object");
+				count = fail(e, HM_ECONFIG, "empty PEM object");
+				goto out;
 			}
 			if (fn(arg, name, der.p, der.len) < 0) {
-				free(der.p);
-				return -1;
+				count = -1;
+				goto out;
 			}
 			count++;
 			break;
 		case BR_PEM_ERROR:
-			free(der.p);
-			return fail(e, HM_ECONFIG, "malformed PEM data");
+			count = fail(e, HM_ECONFIG, "malformed PEM data");
+			goto out;
 		}
 	}
 	/* A missing final newline leaves the last END line unread. */
@@ -1378,18 +1659,23 @@ pem_each(const char *pem, size_t len, int (*fn)(void *, const char *,
 	    && br_pem_decoder_event(&pc) == BR_PEM_END_OBJ) {
 		inobj = 0;
 		if (der.len == 0) {
-			free(der.p);
-			return fail(e, HM_ECONFIG, "empty PEM object");
+			count = fail(e, HM_ECONFIG, "empty PEM object");
+			goto out;
 		}
 		if (!der.oom && fn(arg, name, der.p, der.len) < 0) {
-			free(der.p);
-			return -1;
+			count = -1;
+			goto out;
 		}
 		count++;
 	}
-	free(der.p);
 	if (inobj)
-		return fail(e, HM_ECONFIG, "truncated PEM data");
+		count = fail(e, HM_ECONFIG, "truncated PEM data");
+out:
+	/* The DER, and the decoder's few bytes, may be a private key. */
+	if (der.p != NULL)
+		explicit_bzero(der.p, der.cap);
+	free(der.p);
+	explicit_bzero(&pc, sizeof pc);
 	return count;
 }
 
@@ -1541,7 +1827,7 @@ add_key(void *arg, const char *name, const unsigned char *der, size_t len)
 	struct ta_arg *a = arg;
 	hm_creds *cr = a->cr;
 	br_skey_decoder_context kc;
-	int err;
+	int err, r = -1;
 
 	if (strcmp(name, "RSA PRIVATE KEY") != 0
 	    && strcmp(name, "EC PRIVATE KEY") != 0
@@ -1556,17 +1842,21 @@ add_key(void *arg, const char *name, const unsigned char *der, size_t len)
 	br_skey_decoder_init(&kc);
 	br_skey_decoder_push(&kc, der, len);
 	err = br_skey_decoder_last_error(&kc);
-	if (err != 0 || br_skey_decoder_key_type(&kc) == 0)
-		return fail(a->e, HM_ECONFIG, "the private key cannot be"
-		    " decoded (not RSA or EC in PKCS#1, SEC1 or PKCS#8?)");
+	if (err != 0 || br_skey_decoder_key_type(&kc) == 0) {
+		fail(a->e, HM_ECONFIG, "the private key cannot be decoded (not"
+		    " RSA or EC in PKCS#1, SEC1 or PKCS#8?)");
+		goto out;
+	}
 	forget_key(cr);
 	if (br_skey_decoder_key_type(&kc) == BR_KEYTYPE_RSA) {
 		const br_rsa_private_key *k = br_skey_decoder_get_rsa(&kc);
 		size_t tot = k->plen + k->qlen + k->dplen + k->dqlen + k->iqlen;
 		unsigned char *m = malloc(tot);
 
-		if (m == NULL)
-			return fail(a->e, HM_ECONFIG, "out of memory");
+		if (m == NULL) {
+			fail(a->e, HM_ECONFIG, "out of memory");
+			goto out;
+		}
 		cr->keymem = m;
 		cr->rsa = *k;
 		memcpy(m, k->p, k->plen); cr->rsa.p = m; m += k->plen;
@@ -1579,17 +1869,22 @@ add_key(void *arg, const char *name, const unsigned char *der, size_t len)
 		const br_ec_private_key *k = br_skey_decoder_get_ec(&kc);
 		unsigned char *m = malloc(k->xlen);
 
-		if (m == NULL)
-			return fail(a->e, HM_ECONFIG, "out of memory");
+		if (m == NULL) {
+			fail(a->e, HM_ECONFIG, "out of memory");
+			goto out;
+		}
 		memcpy(m, k->x, k->xlen);
 		cr->keymem = m;
 		cr->ec = *k;
 		cr->ec.x = m;
 		cr->key_type = BR_KEYTYPE_EC;
 	}
-	explicit_bzero(&kc, sizeof kc);
 	a->certs++;
-	return 0;
+	r = 0;
+out:
+	/* The decoder holds the key on every path. */
+	explicit_bzero(&kc, sizeof kc);
+	return r;
 }
 
 int

@@ -14,6 +14,7 @@
 #ifndef HTTP_MIN_H
 #define HTTP_MIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,8 @@ enum {
 	HM_ECONFIG = 2,    /* bad input from the configuration (PEM, key) */
 	HM_ECONNECT = 3,   /* DNS, TCP, proxy, TLS, peer closed */
 	HM_EPROTO = 5,     /* the peer broke HTTP */
-	HM_ETIMEOUT = 4    /* a deadline passed */
+	HM_ETIMEOUT = 4,   /* a deadline passed */
+	HM_ESTOPPED = 6    /* a signal asked to stop (hm_conn.stop) */
 };
 
 typedef struct {
@@ -74,9 +76,15 @@ typedef struct {
 	int leaf_big;                /* larger than leaf[] */
 	br_x509_decoder_context dec; /* insecure mode: the leaf's key */
 	int ip_mismatch;             /* the chain was fine, the IP was not */
+	br_name_element san_dns;     /* the leaf's first DNS SAN, if any */
+	char san_buf[256];
+	int cn_only;                 /* name matched by the legacy CN only */
 } hm_x509;
 
-/* One connection, caller-owned (about 66 KB).  Zero it, then hm_open. */
+/*
+ * One connection, caller-owned (about 66 KB).  Zero it, set stop if
+ * wanted, then hm_open.
+ */
 typedef struct {
 	int fd;                      /* -1 when closed */
 	int tls;
@@ -93,6 +101,12 @@ typedef struct {
 	unsigned requests;           /* served on this connection */
 	int64_t idle_since;          /* end of the last exchange (hm_now_ms) */
 	int has_cert;                /* a client certificate is configured */
+	/*
+	 * Borrowed, may be NULL: when *stop becomes non-zero (a signal
+	 * handler sets it), every wait ends within 250 ms with HM_ESTOPPED.
+	 */
+	const volatile sig_atomic_t *stop;
+	int stopped;                 /* the last wait ended on *stop */
 } hm_conn;
 
 /* A parsed response head.  Strings point into hm_conn storage or the
@@ -124,6 +138,10 @@ void hm_close(hm_conn *c);
 /*
  * Sends one request: head lines (already formatted, each ending in CRLF,
  * without the final empty line) and a body of blen bytes (may be 0).
+ * The last line of defence against request smuggling: a head that is not
+ * "VERB SP TARGET SP HTTP/1.1" (target: visible ASCII) and "token: value"
+ * lines (value: no control byte but HT) is refused with HM_ECONFIG,
+ * fatal, before a byte is sent.
  */
 int hm_send(hm_conn *c, const char *head, size_t hlen, const void *body,
     size_t blen, int64_t deadline, hm_err *e);
@@ -165,6 +183,33 @@ int hm_chunk_decode(hm_body *b, const unsigned char *in, size_t inlen,
 long hm_b64_decode(const char *in, size_t len, unsigned char *out, size_t cap);
 /* Encodes; out needs 4*((len+2)/3)+1 bytes.  Returns the length. */
 size_t hm_b64_encode(const void *in, size_t len, char *out);
+
+/*
+ * Copies url to out with its userinfo ("user:password@" before the host,
+ * up to the authority's last '@', as Go parses it) replaced by
+ * "REDACTED@", for messages.  A bare "user:pass@host:port" works too.
+ * Returns the whole result's length; as snprintf, out (cap > 0) is
+ * always terminated and truncated when the result is >= cap.
+ */
+size_t hm_redact_url(const char *url, char *out, size_t cap);
+
+/*
+ * Does the NO_PROXY list np (may be NULL) exclude host (no brackets) at
+ * port from proxying?  Go's rules (golang.org/x/net/http/httpproxy):
+ * loopback and "localhost" always; entries split on commas, trimmed,
+ * case-insensitive: "*", an IP, a CIDR, "name" (and its subdomains),
+ * ".name" or "*.name" (subdomains only), each but CIDRs with an optional
+ * ":port" ("[v6]:port") that then must be port.
+ */
+int hm_no_proxy(const char *np, const char *host, const char *port);
+
+/*
+ * The Proxy-Authorization value "Basic base64(user:password)" for the
+ * userinfo[0..len) of a proxy URL, percent-decoded first as Go does.
+ * Returns its length, or -1 on a bad escape or lack of room (out needs
+ * 7 + 4*((len+2)/3) bytes).  The decoded copy is wiped.
+ */
+int hm_proxy_auth(const char *userinfo, size_t len, char *out, size_t cap);
 
 /* Credentials decoded from PEM; owned by the caller, freed by hm_creds_free. */
 typedef struct {

@@ -78,6 +78,8 @@ k8s_exit_code(const k8s_err *e)
 		return 3;
 	case K8S_ETIMEOUT:
 		return 4;
+	case K8S_ESTOPPED:
+		return 130;
 	default:
 		return 1;
 	}
@@ -1870,6 +1872,16 @@ add_segment(char *buf, size_t cap, size_t *n, const char *seg)
 	return 0;
 }
 
+void
+k8s_forget_kinds(k8s_client *c, const char *av)
+{
+	k8s_gv *g;
+
+	for (g = c->gvs; g != NULL; g = g->next)
+		if (strcmp(g->gv, av) == 0)
+			g->refreshed = 0;
+}
+
 int
 k8s_path(const k8s_res *r, const char *ns, const char *name, char *buf,
     size_t cap)
@@ -2056,7 +2068,7 @@ k8s_create(k8s_client *c, const cJSON *obj, const char *ns, cJSON **out,
 }
 
 int
-k8s_apply(k8s_client *c, const cJSON *obj, const char *ns, int force,
+k8s_apply(k8s_client *c, const cJSON *obj, const char *ns, unsigned flags,
     cJSON **out, k8s_err *e)
 {
 	const char *av, *kind, *name, *ons;
@@ -2075,8 +2087,10 @@ k8s_apply(k8s_client *c, const cJSON *obj, const char *ns, int force,
 	if (obj_path(c, av, kind, ons, name, path, 1024, &res, e) < 0)
 		return -1;
 	add_query(path, sizeof path, "fieldManager", "hookctl");
-	if (force)
+	if (flags & K8S_APPLY_FORCE)
 		add_query(path, sizeof path, "force", "true");
+	if (flags & K8S_APPLY_DRY_RUN)
+		add_query(path, sizeof path, "dryRun", "All");
 	body = cJSON_PrintUnformatted(obj);
 	if (body == NULL)
 		return seterr(e, K8S_EPROTO, "out of memory");

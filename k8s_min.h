@@ -20,6 +20,7 @@
 #ifndef K8S_MIN_H
 #define K8S_MIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,7 +35,10 @@ enum {
 	K8S_ECONFIG = 2,    /* bad/missing kubeconfig, unsupported auth: exit 2 */
 	K8S_ECONNECT = 3,   /* DNS, TCP, proxy, TLS, 401/403 on auth: exit 3 */
 	K8S_ETIMEOUT = 4,   /* the deadline passed: exit 4 */
-	K8S_EPROTO = 5      /* the server broke HTTP or JSON: exit 1 */
+	K8S_EPROTO = 5,     /* the server broke HTTP or JSON: exit 1 */
+	K8S_ESTOPPED = 6    /* stopped by a signal (k8s_client.stop): exit
+	                       130; the CLI knows which signal and may say
+	                       143 for SIGTERM */
 };
 
 /* Returned (instead of 0) by k8s_get and k8s_delete when the object does
@@ -49,7 +53,8 @@ typedef struct {
 	char msg[512];      /* one line of words, never a secret */
 } k8s_err;
 
-/* 0 for K8S_OK, then 1, 2, 3, 4 as in DESIGN.md "Errors and exit codes". */
+/* 0 for K8S_OK, then 1, 2, 3, 4 as in DESIGN.md "Errors and exit codes";
+ * 130 for K8S_ESTOPPED. */
 int k8s_exit_code(const k8s_err *e);
 
 int64_t k8s_now_ms(void);
@@ -129,6 +134,14 @@ typedef struct {
 	int retries;             /* attempts for idempotent requests, default 5 */
 	k8s_log_fn *log;         /* may be NULL */
 	void *log_arg;
+	/*
+	 * Borrowed, may be NULL: when *stop becomes non-zero (a signal
+	 * handler sets it; install handlers without SA_RESTART), every wait
+	 * (a request in flight, a retry or reconnection wait, a watch, an
+	 * exec plugin) ends within about 250 ms and the call returns -1 with
+	 * K8S_ESTOPPED.  Given to every connection the client opens.
+	 */
+	const volatile sig_atomic_t *stop;
 	k8s_gv *gvs;             /* discovery cache, private */
 	char *body;              /* response buffer, private */
 	size_t body_cap;
@@ -162,6 +175,13 @@ int k8s_resource(k8s_client *c, const char *api_version, const char *kind,
     k8s_res *out, k8s_err *err);
 
 /*
+ * Lets the next k8s_resource of a kind that api_version's cached
+ * discovery lacks read it again (a CustomResourceDefinition of that group
+ * version was just established).
+ */
+void k8s_forget_kinds(k8s_client *c, const char *api_version);
+
+/*
  * Builds the path of an object or collection into buf:
  * base[/namespaces/NS]/plural[/NAME].  ns is ignored for cluster-scoped
  * resources; name may be NULL.  0, or -1 if cap is too small.
@@ -190,10 +210,15 @@ int k8s_create(k8s_client *c, const cJSON *obj, const char *ns, cJSON **out,
 
 /*
  * Server-side apply: PATCH application/apply-patch+yaml with obj as JSON,
- * fieldManager=hookctl, force=true when force.  Idempotent, so retried.
- * *out: the object as the server has it after the apply.
+ * fieldManager=hookctl; flags: K8S_APPLY_FORCE (force=true: take fields
+ * from other managers), K8S_APPLY_DRY_RUN (dryRun=All: the server
+ * validates, admits and checks conflicts, and persists nothing).
+ * Idempotent, so retried.  *out: the object as the server has it (or
+ * would have it) after the apply.
  */
-int k8s_apply(k8s_client *c, const cJSON *obj, const char *ns, int force,
+#define K8S_APPLY_FORCE    1u
+#define K8S_APPLY_DRY_RUN  2u
+int k8s_apply(k8s_client *c, const cJSON *obj, const char *ns, unsigned flags,
     cJSON **out, k8s_err *err);
 
 /*

@@ -800,6 +800,7 @@ object_free(pl_object *o)
 	free((char *)o->ns);
 	free((char *)o->source);
 	free((char *)o->file);
+	free(o->list_kind);
 	free(o->events);
 	list_free(&o->delete_policies);
 	list_free(&o->delete_effective);
@@ -1058,6 +1059,67 @@ check_head(const doc_ctx *c, const cJSON *root, const cJSON *md, const char *api
 	return bad;
 }
 
+/* A List document ("kind: List", or any kind ending in List, with an
+ * items array), which kubectl and Helm expand into its items. */
+static int
+is_list(const cJSON *root)
+{
+	const cJSON *k = member(root, "kind");
+	size_t n;
+
+	if (!cJSON_IsString(k) || !cJSON_IsArray(member(root, "items")))
+		return 0;
+	n = strlen(k->valuestring);
+	return n >= 4 && strcmp(k->valuestring + n - 4, "List") == 0;
+}
+
+/*
+ * The items of a List, each added as a document of its own at its own
+ * place, in the List's place of InstallOrder.  root is owned as pl_add
+ * owns it.
+ */
+static int
+add_list(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
+    const char *source, size_t input, size_t doc, unsigned line, unsigned col)
+{
+	doc_ctx c;
+	cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items"), *it, *next;
+	const cJSON *ann = member(member(root, "metadata"), "annotations");
+	int ret = 0;
+
+	c.p = p;
+	c.marks = marks;
+	c.file = file;
+	c.source = source ? source : file;
+	c.line = line;
+	c.col = col;
+	if (cJSON_IsObject(ann) && member(ann, "helm.sh/hook") != NULL) {
+		ddiag(&c, PL_ERROR, member(ann, "helm.sh/hook"), 1, 0, "a %s cannot be a hook: put "
+		    "the helm.sh/hook annotation on each of its items", member(root, "kind")->valuestring);
+		ret = -1;
+	}
+	for (it = items->child; it != NULL && ret == 0; it = next) {
+		unsigned il = line, ic = col;
+		size_t before = p->nobjs;
+		cJSON *item = it;
+
+		next = it->next;
+		where(&c, it, 0, &il, &ic);
+		if (p->cfg.flags & PL_KEEP_BODIES)
+			item = cJSON_DetachItemViaPointer(items, it);
+		if (pl_add(p, item, marks, file, source, input, doc, il, ic) != 0)
+			ret = -1;
+		else if (p->nobjs > before) {
+			pl_object *o = &p->objs[p->nobjs - 1];
+			free(o->list_kind);
+			o->list_kind = pstrdup(p, member(root, "kind")->valuestring);
+		}
+	}
+	if (p->cfg.flags & PL_KEEP_BODIES)
+		cJSON_Delete(root);
+	return ret;
+}
+
 /* see plan.h */
 int
 pl_add(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
@@ -1070,6 +1132,8 @@ pl_add(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
 	char *hook = NULL, *weight = NULL, *del = NULL, *logp = NULL, *rp = NULL;
 	int bad, ret = -1, isbad = 0;
 
+	if (is_list(root))
+		return add_list(p, root, marks, file, source, input, doc, line, col);
 	memset(&o, 0, sizeof o);
 	c.p = p;
 	c.marks = marks;
@@ -1126,15 +1190,11 @@ pl_add(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
 	if (api[0] == '\0')
 		ddiag(&c, PL_ERROR, root, 0, 0, "no apiVersion: the Kubernetes API needs one");
 	if (name[0] == '\0') {
-		size_t kl = strlen(kind);
-		int list = kl >= 4 && strcmp(kind + kl - 4, "List") == 0 &&
-		    cJSON_IsArray(member(root, "items"));
-
 		if (member(md, "generateName") != NULL)
 			ddiag(&c, PL_ERROR, member(md, "generateName"), 1, 0,
 			    "no metadata.name: generateName cannot be applied server-side "
 			    "(Helm 4 applies hooks and resources server-side)");
-		else if (!list)
+		else
 			ddiag(&c, PL_ERROR, md ? md : root, md ? 1 : 0, 0,
 			    "no metadata.name: the Kubernetes API needs one");
 	}
@@ -1273,7 +1333,8 @@ static int
 cmp_kind(const void *a, const void *b)
 {
 	const sort_item *x = a, *y = b;
-	int r = pl_kind_cmp(x->o->kind, y->o->kind, x->uninstall);
+	int r = pl_kind_cmp(x->o->list_kind ? x->o->list_kind : x->o->kind,
+	    y->o->list_kind ? y->o->list_kind : y->o->kind, x->uninstall);
 
 	if (r != 0)
 		return r < 0 ? -1 : 1;

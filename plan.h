@@ -109,6 +109,10 @@ typedef struct {
 	size_t input, doc;        /* input number; document number in that input
 	                             (0-based, null documents counted) */
 	size_t seq;               /* 0-based among all kept documents, in input order */
+	char *list_kind;          /* an item of a List ("v1 List" with items, as kubectl
+	                             and Helm expand it): the list's kind, which places
+	                             the item in InstallOrder (Helm sorts the List as one
+	                             document); else NULL */
 
 	int is_hook;
 	int *events;              /* PL_EV_* in annotation order, duplicates kept */

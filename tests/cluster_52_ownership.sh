@@ -60,8 +60,9 @@ check "uninstall: Helm's list of what was not deleted" sh -c "grep -q '^2 resour
 check "uninstall: the summary lists them" grep -q \
 	"^  not deleted, not owned by this release: ConfigMap/o-other (owned by release other in namespace $ns), ConfigMap/o-bare (no meta" "$O/un.out"
 wait_audit
+# (the first GET is the check, before any hook, that the release is there at all)
 check_eq "uninstall: every GET before the first DELETE, one DELETE (the owned one; none for the missing one)" \
-	"get o-mine 200|get o-other 200|get o-bare 200|get o-gone 404|delete o-mine 200" \
+	"get o-mine 200|get o-mine 200|get o-other 200|get o-bare 200|get o-gone 404|delete o-mine 200" \
 	"$("$AUDIT_SEQ" --after "$m" -a hookctl -u admin -n "$ns" --all -c "$AUDIT_LOG" | awk '$2 == "ConfigMap" { print $1, $4, $5 }' | paste -sd'|')"
 
 # 3. -o json: the summary's not_owned.

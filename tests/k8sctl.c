@@ -19,8 +19,11 @@
  *   raw VERB PATH                   any request, prints the answer
  *   resource AV KIND                prints "PATH NAMESPACED"
  *
- * Errors: "k8sctl: MESSAGE" on stderr, exit code as hookctl's.
+ * Errors: "k8sctl: MESSAGE" on stderr, exit code as hookctl's: 130 or
+ * 143 when SIGINT or SIGTERM stopped it (handlers without SA_RESTART,
+ * as hookctl's).  --timeout 0: no deadline.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,13 @@
 static k8s_client cl;
 static k8s_watch wt;
 static char logbuf[1 << 20];
+static volatile sig_atomic_t stop_sig;
+
+static void
+on_signal(int sig)
+{
+	stop_sig = sig;
+}
 
 static void
 logfn(void *arg, const char *verb, const char *path, int status, long ms)
@@ -42,6 +52,8 @@ static int
 die(const k8s_err *e)
 {
 	fprintf(stderr, "k8sctl: %s\n", e->msg);
+	if (e->cat == K8S_ESTOPPED && stop_sig != 0)
+		return 128 + stop_sig;
 	return k8s_exit_code(e);
 }
 
@@ -103,6 +115,7 @@ main(int argc, char **argv)
 	int i = 1, verbose = 0, r;
 	double timeout = 30;
 	const char *cmd;
+	struct sigaction sa;
 
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-v") == 0)
@@ -137,7 +150,13 @@ main(int argc, char **argv)
 	k8s_client_init(&cl, &cfg, &e);
 	if (verbose)
 		cl.log = logfn;
-	k8s_set_deadline(&cl, k8s_now_ms() + (int64_t)(timeout * 1000));
+	if (timeout > 0)
+		k8s_set_deadline(&cl, k8s_now_ms() + (int64_t)(timeout * 1000));
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	cl.stop = &stop_sig;
 	r = 0;
 	if (strcmp(cmd, "config") == 0) {
 		printf("namespace=%s\ncontext=%s\nserver=%s\n", cfg.namespace,
@@ -163,7 +182,7 @@ main(int argc, char **argv)
 			r = k8s_create(&cl, obj, cfg.namespace, &out, &e);
 		else
 			r = k8s_apply(&cl, obj, cfg.namespace, argc > 1 &&
-			    strcmp(argv[1], "force") == 0, &out, &e);
+			    strcmp(argv[1], "force") == 0 ? K8S_APPLY_FORCE : 0, &out, &e);
 		cJSON_Delete(obj);
 		if (r < 0)
 			r = die(&e);
