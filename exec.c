@@ -549,6 +549,8 @@ struct ex_ctx {
 	char kept[4096];         /* resources kept by resource-policy */
 	char unowned[4096];      /* uninstall: not deleted, not owned by this release */
 	char stuck[4096];        /* uninstall: deleted, but still there after --timeout */
+	cJSON *notes;            /* -o json: the summary's lists of objects, by key */
+	cJSON *logged;           /* -o json: pods whose whole log was emitted */
 	size_t nwarn;
 	int open;                /* a progress line is open on a tty */
 	char line[600];          /* the open line's head */
@@ -648,6 +650,58 @@ obj_ns(const ex_ctx *x, const pl_object *s)
 	return s->ns && *s->ns ? s->ns : x->ns;
 }
 
+/* The namespace to show for s: NULL for a cluster-scoped kind (discovery
+ * says, or without a client the table of built-in kinds). */
+static const char *
+shown_ns(const ex_ctx *x, const pl_object *s)
+{
+	char path[600];
+	k8s_res kr;
+	k8s_err err;
+
+	if (x->c != NULL) {
+		if (k8s_resource(x->c, s->api_version, s->kind, &kr, &err) == 0 && !kr.namespaced)
+			return NULL;
+		return obj_ns(x, s);
+	}
+	if (ex_guess_path(s->api_version, s->kind, "N", NULL, path, sizeof path) == 0 &&
+	    strstr(path, "/namespaces/N/") == NULL)
+		return NULL;
+	return obj_ns(x, s);
+}
+
+/* Adds kind, name and (for a namespaced kind) namespace of s to ev. */
+static void
+add_ids(const ex_ctx *x, cJSON *ev, const pl_object *s)
+{
+	const char *ns = shown_ns(x, s);
+
+	cJSON_AddStringToObject(ev, "kind", s->kind);
+	cJSON_AddStringToObject(ev, "name", s->name);
+	if (ns)
+		cJSON_AddStringToObject(ev, "namespace", ns);
+}
+
+/* -o json: s goes in the summary's list key, with detail under dkey. */
+static void
+note(ex_ctx *x, const char *key, const pl_object *s, const char *dkey, const char *detail)
+{
+	cJSON *list, *o;
+
+	if (!x->json)
+		return;
+	if (x->notes == NULL && (x->notes = cJSON_CreateObject()) == NULL)
+		return;
+	if ((list = cJSON_GetObjectItemCaseSensitive(x->notes, key)) == NULL)
+		list = cJSON_AddArrayToObject(x->notes, key);
+	if (list == NULL || (o = cJSON_CreateObject()) == NULL)
+		return;
+	add_ids(x, o, s);
+	if (dkey)
+		cJSON_AddStringToObject(o, dkey, detail);
+	cJSON_AddItemToArray(list, o);
+}
+
 static void
 step_begin(ex_ctx *x, const pl_phase *ph, size_t i, const pl_object *s)
 {
@@ -677,9 +731,7 @@ step_end(ex_ctx *x, const pl_phase *ph, size_t i, const pl_object *s,
 		cJSON_AddStringToObject(ev, "phase", ph->name);
 		cJSON_AddNumberToObject(ev, "index", (double)(i + 1));
 		cJSON_AddNumberToObject(ev, "total", (double)ph->nsteps);
-		cJSON_AddStringToObject(ev, "kind", s->kind);
-		cJSON_AddStringToObject(ev, "name", s->name);
-		cJSON_AddStringToObject(ev, "namespace", obj_ns(x, s));
+		add_ids(x, ev, s);
 		cJSON_AddStringToObject(ev, "result", result);
 		cJSON_AddNumberToObject(ev, "seconds", (double)(int64_t)(t * 1000) / 1000.0);
 		if (note && *note)
@@ -1082,11 +1134,10 @@ delete_hook(ex_ctx *x, const pl_object *s, const char *policy)
 	if (!existed)
 		return XR_OK;
 	append(x->deleted, sizeof x->deleted, "%s/%s (%s)", s->kind, s->name, policy);
+	note(x, "deleted", s, "policy", policy);
 	if (x->json) {
 		cJSON *ev = jevent("delete");
-		cJSON_AddStringToObject(ev, "kind", s->kind);
-		cJSON_AddStringToObject(ev, "name", s->name);
-		cJSON_AddStringToObject(ev, "namespace", obj_ns(x, s));
+		add_ids(x, ev, s);
 		cJSON_AddStringToObject(ev, "policy", policy);
 		emit_json(ev);
 	} else if (!x->dry) {
@@ -1111,6 +1162,21 @@ print_log(ex_ctx *x, const char *ns, const char *pod, const char *container,
 
 	if (buf == NULL)
 		return;
+	if (x->json && tail < 0) {
+		/* a whole log once per run (test --logs and an output-log policy
+		 * may both ask for it) */
+		char key[600];
+		const cJSON *k;
+		snprintf(key, sizeof key, "%s/%s/%s", ns, pod, container);
+		cJSON_ArrayForEach(k, x->logged)
+			if (strcmp(k->valuestring, key) == 0) {
+				free(buf);
+				return;
+			}
+		if (x->logged == NULL)
+			x->logged = cJSON_CreateArray();
+		cJSON_AddItemToArray(x->logged, cJSON_CreateString(key));
+	}
 	memset(&err, 0, sizeof err);
 	if (k8s_logs(x->c, ns, pod, container, tail, buf, LOG_CAP, &len, &trunc, &err) != 0) {
 		warn(x, "no log for pod %s container %s: %s", pod, container, err.msg);
@@ -1916,6 +1982,7 @@ delete_resources(ex_ctx *x, size_t pi)
 		step_begin(x, ph, i, s);
 		if (s->policy == PL_POLICY_KEEP) {
 			append(x->kept, sizeof x->kept, "[%s] %s", s->kind, s->name);
+			note(x, "kept", s, NULL, NULL);
 			step_end(x, ph, i, s, "kept", "helm.sh/resource-policy: keep");
 			x->state[pi][i] = ST_SKIPPED;
 			continue;
@@ -1939,14 +2006,15 @@ delete_resources(ex_ctx *x, size_t pi)
 			continue;
 		}
 		if (own[i] == OWN_OTHER || own[i] == OWN_UNVERIFIED) {
-			char note[600];
-			snprintf(note, sizeof note, "%s%s", own[i] == OWN_OTHER ? "not owned by this "
+			char said[600];
+			snprintf(said, sizeof said, "%s%s", own[i] == OWN_OTHER ? "not owned by this "
 			    "release: " : "ownership could not be verified: ", why[i]);
-			step_end(x, ph, i, s, "not deleted", note);
+			step_end(x, ph, i, s, "not deleted", said);
 			warn(x, "%s %s/%s not deleted: %s%s", ph->name, s->kind, s->name,
 			    own[i] == OWN_OTHER ? "" : "its ownership could not be verified: ", why[i]);
 			append(x->unowned, sizeof x->unowned, "%s/%s (%s%s)", s->kind, s->name,
 			    own[i] == OWN_OTHER ? "" : "not verified: ", why[i]);
+			note(x, "not_owned", s, "why", why[i]);
 			x->state[pi][i] = ST_SKIPPED;
 			nother++;
 			continue;
@@ -1981,6 +2049,7 @@ delete_resources(ex_ctx *x, size_t pi)
 		if (rd == XR_TIMEOUT) {
 			warn(x, "%s", err.msg);
 			append(x->stuck, sizeof x->stuck, "%s/%s (%s)", s->kind, s->name, fin[i]);
+			note(x, "still_deleting", s, "finalizers", fin[i]);
 		} else if (rd != XR_OK) {
 			if (r == XR_OK)
 				fail_at(x, "waiting for %s/%s to be deleted: %s", s->kind, s->name,
@@ -2049,8 +2118,35 @@ summary_to(ex_ctx *x, int code, FILE *f)
 			append(done, sizeof done, "%s %zu/%zu", ph->name, ndone, ph->nsteps);
 	}
 	if (x->json) {
-		cJSON *ev = jevent("summary");
+		cJSON *ev = jevent("summary"), *dn = cJSON_CreateArray(), *nd = cJSON_CreateArray();
+		static const char *const lists[] = { "deleted", "kept", "not_owned",
+		    "still_deleting" };
+		static const char *const states[] = { "todo", "done", "failed", "skipped" };
 		char *j;
+
+		for (pi = 0; pi < x->plan.nphases; pi++) {
+			const pl_phase *ph = &x->plan.phases[pi];
+			size_t ndone = 0;
+			cJSON *o;
+			for (i = 0; i < ph->nsteps; i++) {
+				if (x->state[pi][i] == ST_DONE) {
+					ndone++;
+					continue;
+				}
+				if ((o = cJSON_CreateObject()) == NULL)
+					continue;
+				cJSON_AddStringToObject(o, "phase", ph->name);
+				add_ids(x, o, ph->steps[i]);
+				cJSON_AddStringToObject(o, "state", states[x->state[pi][i]]);
+				cJSON_AddItemToArray(nd, o);
+			}
+			if (ph->nsteps && (o = cJSON_CreateObject()) != NULL) {
+				cJSON_AddStringToObject(o, "phase", ph->name);
+				cJSON_AddNumberToObject(o, "done", (double)ndone);
+				cJSON_AddNumberToObject(o, "total", (double)ph->nsteps);
+				cJSON_AddItemToArray(dn, o);
+			}
+		}
 		cJSON_AddStringToObject(ev, "operation", x->op);
 		if (x->release)
 			cJSON_AddStringToObject(ev, "release", x->release);
@@ -2060,17 +2156,23 @@ summary_to(ex_ctx *x, int code, FILE *f)
 		cJSON_AddNumberToObject(ev, "seconds", (double)(int64_t)(secs(x->t0) * 1000) / 1000.0);
 		if (x->failed_at[0])
 			cJSON_AddStringToObject(ev, "error", x->failed_at);
-		cJSON_AddStringToObject(ev, "done", done);
-		cJSON_AddStringToObject(ev, "not_done", notdone);
-		cJSON_AddStringToObject(ev, "deleted", x->deleted);
-		if (x->kept[0])
-			cJSON_AddStringToObject(ev, "kept", x->kept);
-		if (x->plan.cfg.filter)
-			cJSON_AddStringToObject(ev, "filtered_out", filtered);
-		if (x->unowned[0])
-			cJSON_AddStringToObject(ev, "not_owned", x->unowned);
-		if (x->stuck[0])
-			cJSON_AddStringToObject(ev, "still_deleting", x->stuck);
+		cJSON_AddItemToObject(ev, "done", dn);
+		cJSON_AddItemToObject(ev, "not_done", nd);
+		for (i = 0; i < sizeof lists / sizeof *lists; i++) {
+			cJSON *l = cJSON_GetObjectItemCaseSensitive(x->notes, lists[i]);
+			if (l != NULL)
+				cJSON_AddItemToObject(ev, lists[i], cJSON_Duplicate(l, 1));
+			else if (i == 0)
+				cJSON_AddItemToObject(ev, lists[i], cJSON_CreateArray());
+		}
+		if (x->plan.cfg.filter) {
+			cJSON *fo = cJSON_AddArrayToObject(ev, "filtered_out");
+			for (i = 0; fo && i < x->plan.nfiltered; i++) {
+				cJSON *o = cJSON_CreateObject();
+				add_ids(x, o, x->plan.filtered[i]);
+				cJSON_AddItemToArray(fo, o);
+			}
+		}
 		if ((j = cJSON_PrintUnformatted(ev)) != NULL) {
 			fprintf(f, "%s\n", j);
 			free(j);
@@ -2161,47 +2263,37 @@ exit_of(int r)
 	}
 }
 
-/* Prints the plan's diagnostics; returns 1 if there was an error. */
-static int
-print_diags(const pl_plan *p)
+/*
+ * An error before the run's first event: on stderr, and with -o json as
+ * an error event and the summary on stdout, so that a machine reading
+ * stdout always gets a summary.
+ */
+static void early_error(ex_ctx *x, int code, const char *fmt, ...) PRINTF(3, 4);
+
+static void
+early_error(ex_ctx *x, int code, const char *fmt, ...)
 {
-	size_t i;
+	char msg[1024];
+	va_list ap;
+	cJSON *ev;
 
-	for (i = 0; i < p->ndiags; i++) {
-		const pl_diag *d = &p->diags[i];
-		if (d->line)
-			fprintf(stderr, "%s:%u:%u: %s: %s%s%s%s\n", d->file, d->line, d->col,
-			    d->severity == PL_ERROR ? "error" : "warning", d->msg,
-			    d->source ? " (" : "", d->source ? d->source : "", d->source ? ")" : "");
-		else
-			fprintf(stderr, "%s: %s: %s\n", d->file,
-			    d->severity == PL_ERROR ? "error" : "warning", d->msg);
-	}
-	return p->nerrors > 0;
-}
-
-/* Checks what the executor needs of every object (before anything is sent). */
-static int
-validate(ex_ctx *x)
-{
-	size_t i, bad = 0;
-
-	for (i = 0; i < x->plan.nobjs; i++) {
-		const pl_object *s = &x->plan.objs[i];
-		const char *miss = !*s->api_version ? "apiVersion" : !*s->kind ? "kind" :
-		    !*s->name ? "metadata.name" : NULL;
-		if (miss) {
-			fprintf(stderr, "%s:%u:%u: error: %s %s has no %s: it cannot be sent\n",
-			    s->file, s->line, s->col, *s->kind ? s->kind : "document",
-			    *s->name ? s->name : "", miss);
-			bad++;
-		}
-		if (!s->body) {
-			fprintf(stderr, "%s:%u:%u: error: no body kept\n", s->file, s->line, s->col);
-			bad++;
-		}
-	}
-	return bad != 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	hk_warn("%s", msg);
+	if (!x->json)
+		return;
+	ev = jevent("error");
+	cJSON_AddStringToObject(ev, "message", msg);
+	emit_json(ev);
+	ev = jevent("summary");
+	cJSON_AddStringToObject(ev, "operation", x->op);
+	if (x->release)
+		cJSON_AddStringToObject(ev, "release", x->release);
+	cJSON_AddBoolToObject(ev, "ok", 0);
+	cJSON_AddNumberToObject(ev, "exit", code);
+	cJSON_AddStringToObject(ev, "error", msg);
+	emit_json(ev);
 }
 
 static int
@@ -2253,11 +2345,17 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 	hk_free_inputs(&in);
 	if (x->plan.oom)
 		hk_die(HK_EXIT_FAILED, "out of memory");
-	if (print_diags(&x->plan) || rb != 0 || validate(x)) {
+	for (i = 0; i < x->plan.ndiags; i++)
+		if (x->json)
+			hk_emit(hk_diag_event(&x->plan.diags[i]));
+		else
+			hk_print_diag(stderr, &x->plan.diags[i]);
+	if (x->plan.nerrors > 0 || rb != 0) {
+		early_error(x, HK_EXIT_USAGE, "%s: invalid input; nothing was sent to the cluster",
+		    opname);
 		pl_free(&x->plan);
 		pl_filter_free(&x->filter);
 		free(x);
-		hk_warn("%s: invalid input; nothing was sent to the cluster", opname);
 		return HK_EXIT_USAGE;
 	}
 	for (i = 0; i < x->plan.nphases; i++)
@@ -2278,25 +2376,25 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 		if ((why = pl_check_namespace(x->ns)) != NULL) {
 			char q[256];
 			pl_quote(x->ns, q, sizeof q);
-			hk_warn("namespace %s of context %s: expected %s; nothing was sent", q,
-			    x->cfg.context, why);
 			code = HK_EXIT_USAGE;
+			early_error(x, code, "namespace %s of context %s: expected %s; nothing "
+			    "was sent", q, x->cfg.context, why);
 			goto out_noclient;
 		}
 		if (x->cfg.warning[0] && !x->dry)
-			hk_warn("warning: %s", x->cfg.warning);
+			warn(x, "%s", x->cfg.warning);
 	} else if (x->dry) {
 		x->ns = o->ns ? o->ns : "default";
 	} else {
 		code = k8s_exit_code(&err);
-		hk_warn("%s", err.msg);
+		early_error(x, code, "%s", err.msg);
 		goto out_noclient;
 	}
 	if (!x->dry) {
 		x->c = calloc(1, sizeof *x->c);
 		if (x->c == NULL || k8s_client_init(x->c, &x->cfg, &err) != 0) {
-			hk_warn("%s", x->c ? err.msg : "out of memory");
 			code = x->c ? k8s_exit_code(&err) : HK_EXIT_FAILED;
+			early_error(x, code, "%s", x->c ? err.msg : "out of memory");
 			free(x->c);
 			x->c = NULL;
 			goto out_noclient;
@@ -2331,11 +2429,16 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 					if (strcmp(err.reason, "NotFound") == 0 &&
 					    crd_of(x, s) != NULL)
 						continue;
-					fprintf(stderr, "%s:%u:%u: error: %s %s/%s: %s\n", s->file, s->line,
-					    s->col, s->api_version, s->kind, s->name, err.msg);
 					code = strcmp(err.reason, "NotFound") == 0 ? HK_EXIT_FAILED :
 					    k8s_exit_code(&err);
-					hk_warn("%s: a resource cannot be sent; nothing was changed", opname);
+					/* a manifest line is cited only when it is the manifest's fault */
+					if (code == HK_EXIT_FAILED)
+						fprintf(stderr, "%s:%u:%u: error: %s %s/%s: %s\n",
+						    s->file, s->line, s->col, s->api_version, s->kind,
+						    s->name, err.msg);
+					early_error(x, code, "%s: %s%s; nothing was changed", opname,
+					    code == HK_EXIT_FAILED ? "a resource cannot be sent" :
+					    err.msg, code == HK_EXIT_FAILED ? " (above)" : "");
 					k8s_client_close(x->c);
 					free(x->c);
 					x->c = NULL;
@@ -2409,6 +2512,8 @@ out_noclient:
 		free(x->state[i]);
 	pl_free(&x->plan);
 	pl_filter_free(&x->filter);
+	cJSON_Delete(x->notes);
+	cJSON_Delete(x->logged);
 	free(x);
 	return code;
 }

@@ -980,9 +980,9 @@ main(int argc, char **argv)
 
 /* ====================== plan and lint (issue 4) ====================== */
 
-/* "file:line:col: severity: [source: ]message", as lint and plan print them. */
-static void
-print_diag(FILE *f, const pl_diag *d)
+/* see hookctl.h */
+void
+hk_print_diag(FILE *f, const pl_diag *d)
 {
 	const char *sev = d->severity == PL_ERROR ? "error" : "warning";
 
@@ -994,6 +994,44 @@ print_diag(FILE *f, const pl_diag *d)
 	else
 		fprintf(f, "%s: %s: %s%s%s\n", d->file, sev,
 		    d->source ? d->source : "", d->source ? ": " : "", d->msg);
+}
+
+/* see hookctl.h */
+cJSON *
+hk_diag_event(const pl_diag *d)
+{
+	cJSON *ev = cJSON_CreateObject();
+
+	if (ev == NULL)
+		return NULL;
+	cJSON_AddStringToObject(ev, "event", "diagnostic");
+	cJSON_AddStringToObject(ev, "severity", d->severity == PL_ERROR ? "error" : "warning");
+	if (d->file[0]) {
+		cJSON_AddStringToObject(ev, "file", d->file);
+		if (d->line) {
+			cJSON_AddNumberToObject(ev, "line", d->line);
+			cJSON_AddNumberToObject(ev, "col", d->col);
+		}
+	}
+	if (d->source)
+		cJSON_AddStringToObject(ev, "source", d->source);
+	cJSON_AddStringToObject(ev, "message", d->msg);
+	return ev;
+}
+
+/* see hookctl.h */
+void
+hk_emit(cJSON *ev)
+{
+	char *j = ev ? cJSON_PrintUnformatted(ev) : NULL;
+
+	if (j != NULL) {
+		fputs(j, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+		free(j);
+	}
+	cJSON_Delete(ev);
 }
 
 /* Loads -f inputs and builds the plan; the inputs are freed before return. */
@@ -1140,7 +1178,7 @@ hk_cmd_plan(hk_opts *o)
 	pl_filter_free(&filter);
 	fflush(stdout);
 	for (i = 0; i < p.ndiags; i++)
-		print_diag(stderr, &p.diags[i]);
+		hk_print_diag(stderr, &p.diags[i]);
 	if (r != 0) {
 		fprintf(stderr, "hookctl: plan: %zu error%s, nothing planned\n", p.nerrors,
 		    p.nerrors == 1 ? "" : "s");
@@ -1149,7 +1187,7 @@ hk_cmd_plan(hk_opts *o)
 	}
 	if (strcmp(o->output, "json") == 0) {
 		cJSON *j = pl_to_json(&p);
-		char *s = j ? cJSON_Print(j) : NULL;
+		char *s = j ? cJSON_PrintUnformatted(j) : NULL;
 
 		if (s == NULL)
 			hk_die(HK_EXIT_FAILED, "out of memory");
@@ -1176,9 +1214,24 @@ hk_cmd_lint(hk_opts *o)
 	if (o->nfilters)
 		hk_die(HK_EXIT_USAGE, "--filter: only for test (plan test)");
 	build_plan(o, &p, PL_OP_INSTALL, NULL);
-	for (i = 0; i < p.ndiags; i++)
-		print_diag(stdout, &p.diags[i]);
 	code = p.nerrors ? HK_EXIT_USAGE : (p.nwarnings && o->strict) ? 1 : 0;
+	if (strcmp(o->output, "json") == 0) {
+		cJSON *ev;
+		for (i = 0; i < p.ndiags; i++)
+			hk_emit(hk_diag_event(&p.diags[i]));
+		if ((ev = cJSON_CreateObject()) != NULL) {
+			cJSON_AddStringToObject(ev, "event", "summary");
+			cJSON_AddStringToObject(ev, "operation", "lint");
+			cJSON_AddBoolToObject(ev, "ok", code == 0);
+			cJSON_AddNumberToObject(ev, "exit", code);
+			cJSON_AddNumberToObject(ev, "errors", (double)p.nerrors);
+			cJSON_AddNumberToObject(ev, "warnings", (double)p.nwarnings);
+		}
+		hk_emit(ev);
+	} else {
+		for (i = 0; i < p.ndiags; i++)
+			hk_print_diag(stdout, &p.diags[i]);
+	}
 	pl_free(&p);
 	return code;
 }

@@ -8,7 +8,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "cJSON.h"
+#include "plan.h"
 #include "yaml_min.h"
 
 /* Exit codes, as documented in README.md. */
@@ -77,6 +80,13 @@ void hk_die(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 void hk_usage(const char *cmd_usage);   /* prints and exits 2 */
 void hk_print_yaml_error(const char *path, const ym_error *e);
+
+/* A planner diagnostic: "file:line:col: severity: [source: ]message" on
+ * f, or as the -o json event {"event":"diagnostic",...} (caller frees). */
+void hk_print_diag(FILE *f, const pl_diag *d);
+cJSON *hk_diag_event(const pl_diag *d);
+/* -o json: ev as one line on stdout, then frees it (NULL: nothing). */
+void hk_emit(cJSON *ev);
 
 /* Allocation that succeeds or exits: for the CLI layer only. */
 void *hk_alloc(size_t n);

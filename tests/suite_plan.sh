@@ -27,7 +27,20 @@ golden() {
 		fail "golden $n" "exit $r: $(head -n 3 "$T/$n.err" | tr '\n' '|')"
 		return
 	fi
-	check_file_eq "golden $n" "$G/$n" "$T/$n"
+	case $n in
+	*.json)
+		# one line on stdout, as every -o json output; the golden file is
+		# the same JSON indented, for reading
+		if [ "$(wc -l < "$T/$n")" -ne 1 ]; then
+			fail "golden $n" "not one line: $(wc -l < "$T/$n") lines"
+			return
+		fi
+		python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1])), indent=1))' \
+			"$T/$n" > "$T/$n.indented"
+		check_file_eq "golden $n" "$G/$n" "$T/$n.indented" ;;
+	*)
+		check_file_eq "golden $n" "$G/$n" "$T/$n" ;;
+	esac
 }
 
 # --- golden text and JSON outputs
