@@ -177,7 +177,7 @@ $K test -f "$TOP/examples/demo.yaml" -n "$ns" --filter '!name=demo-test-connecti
 check_eq "test --filter: exit 0" 0 $?
 check_eq "test --filter: the summary lists what was left out" "Pod/demo-test-connection" \
 	"$(/usr/bin/python3 -c 'import json, sys
-print([e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "summary"][0]["filtered_out"])' "$O/14b.out")"
+print(", ".join(o["kind"] + "/" + o["name"] for o in [e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "summary"][0]["filtered_out"]))' "$O/14b.out")"
 check "test --filter: no step ran" sh -c "! grep -q '\"event\":\"step\"' '$O/14b.out'"
 m=$(audit_mark)
 $K test -f "$TOP/examples/demo.yaml" -n "$ns" --filter 'name=demo-test-connection,kind=Pod' demo > "$O/14c.out" 2>&1

@@ -72,7 +72,7 @@ check_eq "json: exit 0" 0 $?
 check_eq "json: the summary's not_owned" \
 	"ConfigMap/o-other (owned by release other in namespace $ns), ConfigMap/o-bare (no meta.helm.sh/release-name annotation: no Helm release owns it; no label app.kubernetes.io/managed-by: Helm)" \
 	"$(/usr/bin/python3 -c 'import json, sys
-print([e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "summary"][0].get("not_owned"))' "$O/json.out")"
+print(", ".join("%s/%s (%s)" % (o["kind"], o["name"], o["why"]) for o in [e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "summary"][0].get("not_owned")))' "$O/json.out")"
 check "json: a warning event per skipped resource" sh -c "[ \$(grep -c '\"event\":\"warning\".*not deleted' '$O/json.out') -eq 2 ]"
 
 # 4. The sanitizer build through the same path.

@@ -132,4 +132,35 @@ check_eq "wrong -n: no pre-delete hook, no write at all" "" "$(writes "$m")"
 check "wrong -n: says so" grep -q "none of release demo's 4 resources exists in namespace $other" "$O/9.err"
 $K uninstall demo -f "$D" -n "$ns" > /dev/null 2>&1
 
+# 10. -o json against the cluster: every line of every run is an event of
+#     docs/events.md (success, a failing hook, a timeout, a stuck deletion,
+#     a refused take-over, a cluster-scoped object).
+E=$O/events
+mkdir -p "$E"
+X=$TOP/tests/exec
+$K install demo -f "$D" -n "$ns" -o json > "$E/install" 2>/dev/null
+$K test demo -f "$D" -n "$ns" -o json --logs > "$E/test" 2>/dev/null
+$K install demo2 -f "$D" -n "$ns" -o json > "$E/takeover" 2>/dev/null
+$K uninstall demo -f "$D" -n "$ns" -o json > "$E/uninstall" 2>/dev/null
+$K run pre-install -f "$X/fail.yaml" -n "$ns" -o json > "$E/fail" 2>/dev/null
+$K run pre-install -f "$X/slow.yaml" -n "$ns" -o json --timeout 1s > "$E/timeout" 2>/dev/null
+$K install stuck -f "$S/stuck.yaml" -n "$ns" -o json > "$E/stuck-install" 2>/dev/null
+"$KUBECTL" patch configmap stuck-a -n "$ns" --type merge \
+	-p '{"metadata":{"finalizers":["example.com/never"]}}' >/dev/null
+$K uninstall stuck -f "$S/stuck.yaml" -n "$ns" -o json --timeout 1s > "$E/stuck" 2>/dev/null
+"$KUBECTL" patch configmap stuck-a -n "$ns" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null
+$K install widgets -f "$S/crd-and-cr.yaml" -n "$ns" -o json > "$E/crd" 2>/dev/null
+$K uninstall widgets -f "$S/crd-and-cr.yaml" -n "$ns" -o json > "$E/crd-uninstall" 2>/dev/null
+check "-o json: every event of every run matches tests/events/schema.json" \
+	python3 "$TOP/tests/events/check.py" "$TOP/tests/events/schema.json" "$E"/*
+for f in "$E"/*; do
+	[ "$(tail -n 1 "$f" | cut -c1-19)" = '{"event":"summary",' ] || { fail "-o json $(basename "$f"): ends in a summary" "$(tail -n 1 "$f")"; continue; }
+	pass "-o json $(basename "$f"): ends in a summary"
+done
+check_eq "-o json: a cluster-scoped object has no namespace" "" \
+	"$(grep '"kind":"CustomResourceDefinition"' "$E/crd" | grep '"namespace"')"
+check_eq "-o json: the stuck object in the summary, with its finalizers" "ConfigMap/stuck-a example.com/never" \
+	"$(tail -n 1 "$E/stuck" | python3 -c 'import json, sys
+print(" ".join("%s/%s %s" % (o["kind"], o["name"], o["finalizers"].split()[-1]) for o in json.load(sys.stdin)["still_deleting"]))')"
+
 "$KUBECTL" delete namespace "$ns" "$victim" "$other" --wait=false >/dev/null 2>&1

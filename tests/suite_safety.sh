@@ -73,3 +73,21 @@ for o in text json; do
 done
 "$HOOKCTL" install demo -f "$S/secret.yaml" --dry-run --show-secrets > "$T/out" 2>&1
 check_eq "--dry-run --show-secrets shows them" 3 "$(grep -o -e hunter2 -e aHVudGVyMg== "$T/out" | wc -l)"
+
+# --- -o json: every line of every offline command is an event of docs/events.md
+E=$T/events
+mkdir -p "$E"
+"$HOOKCTL" install demo -f "$S/secret.yaml" --dry-run -o json > "$E/dry-secret" 2>/dev/null
+"$HOOKCTL" install demo -f "$TOP/examples/demo.yaml" --dry-run -o json > "$E/dry-install" 2>/dev/null
+"$HOOKCTL" uninstall demo -f "$TOP/examples/demo.yaml" --dry-run -o json > "$E/dry-uninstall" 2>/dev/null
+"$HOOKCTL" lint -f "$S/inject.yaml" -o json > "$E/lint-bad" 2>/dev/null
+"$HOOKCTL" lint -f "$TOP/examples/demo.yaml" -o json > "$E/lint-ok" 2>/dev/null
+"$HOOKCTL" install demo -f "$S/inject.yaml" -o json --kubeconfig "$T/kc" > "$E/invalid" 2>/dev/null
+"$HOOKCTL" install demo -f "$TOP/examples/demo.yaml" -o json --kubeconfig /nonexistent > "$E/noconfig" 2>/dev/null
+check "-o json: every event matches tests/events/schema.json" \
+	python3 "$TOP/tests/events/check.py" "$TOP/tests/events/schema.json" "$E"/*
+for f in invalid noconfig lint-bad; do
+	check_eq "-o json $f: the last line is the summary, exit 2" "summary 2" \
+		"$(tail -n 1 "$E/$f" | python3 -c 'import json, sys; e = json.load(sys.stdin); print(e["event"], e["exit"])')"
+done
+check_eq "-o json: plan is one line" 1 "$("$HOOKCTL" plan install -f "$TOP/examples/demo.yaml" -o json | wc -l)"
