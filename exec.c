@@ -551,6 +551,7 @@ struct ex_ctx {
 	char stuck[4096];        /* uninstall: deleted, but still there after --timeout */
 	cJSON *notes;            /* -o json: the summary's lists of objects, by key */
 	cJSON *logged;           /* -o json: pods whose whole log was emitted */
+	int multi_ns;            /* objects of several namespaces: step lines name them */
 	size_t nwarn;
 	int open;                /* a progress line is open on a tty */
 	char line[600];          /* the open line's head */
@@ -705,8 +706,10 @@ note(ex_ctx *x, const char *key, const pl_object *s, const char *dkey, const cha
 static void
 step_begin(ex_ctx *x, const pl_phase *ph, size_t i, const pl_object *s)
 {
-	snprintf(x->line, sizeof x->line, "%s [%zu/%zu] %s/%s", ph->name, i + 1,
-	    ph->nsteps, s->kind, s->name);
+	const char *ns = x->multi_ns ? shown_ns(x, s) : NULL;
+
+	snprintf(x->line, sizeof x->line, "%s [%zu/%zu] %s/%s%s%s", ph->name, i + 1,
+	    ph->nsteps, s->kind, s->name, ns ? " -n " : "", ns ? ns : "");
 	x->line_t0 = k8s_now_ms();
 	if (!x->json && x->dry) {
 		printf("%s\n", x->line);
@@ -1278,8 +1281,21 @@ hook_logs(ex_ctx *x, const pl_object *s, long tail, int helm_header, int with_in
 	}
 	if (cJSON_GetArraySize(jobj(list, "items")) == 0)
 		detail(x, "(job %s has no pods left to show logs of)", s->name);
-	cJSON_ArrayForEach(p, jobj(list, "items"))
+	cJSON_ArrayForEach(p, jobj(list, "items")) {
+		const char *phase = jstr(jobj(p, "status"), "phase");
+		/* a failed run: the Job's condition says BackoffLimitExceeded,
+		 * its pods say which container exited with which code */
+		if (x->failed_at[0] && phase && strcmp(phase, "Failed") == 0 &&
+		    !strstr(x->failed_at, " exited ")) {
+			char why[300];
+			why[0] = 0;
+			pod_why(p, why, sizeof why);
+			detail(x, "pod %s: %s", jstr(jobj(p, "metadata"), "name"), why);
+			append(x->failed_at, sizeof x->failed_at, "pod %s: %s",
+			    jstr(jobj(p, "metadata"), "name"), why);
+		}
 		pod_logs(x, p, obj_ns(x, s), tail, helm_header, with_init);
+	}
 	cJSON_Delete(list);
 }
 
@@ -2447,6 +2463,9 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 			}
 		}
 
+	for (i = 0; i < x->plan.nobjs; i++)
+		if (strcmp(obj_ns(x, &x->plan.objs[i]), x->ns) != 0)
+			x->multi_ns = 1;
 	if (x->json) {
 		cJSON *ev = jevent("start");
 		cJSON_AddStringToObject(ev, "operation", opname);

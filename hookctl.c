@@ -269,6 +269,14 @@ load_path(hk_inputs *in, const char *path, int depth, int top)
 	if (stat(path, &st) != 0)
 		hk_die(HK_EXIT_USAGE, "%s:", path);
 	if (S_ISDIR(st.st_mode)) {
+		char chart[4096];
+		struct stat cs;
+		/* templates are not manifests: Go templates do not parse as YAML */
+		snprintf(chart, sizeof chart, "%s/Chart.yaml", path);
+		if (top && stat(chart, &cs) == 0)
+			hk_die(HK_EXIT_USAGE, "%s is a Helm chart (it has Chart.yaml), not rendered "
+			    "manifests: render it first, e.g. helm template RELEASE %s > "
+			    "rendered.yaml, then -f rendered.yaml", path, path);
 		load_dir(in, path, depth);
 		return;
 	}
@@ -449,7 +457,8 @@ hk_usage(const char *cmd_usage)
  * in o->args.  Flags a command does not take are refused by the command.
  */
 static void
-parse_flags(hk_opts *o, int argc, char **argv, const char *usage)
+parse_flags(hk_opts *o, int argc, char **argv, const char *usage, const char *flags,
+    const char *more)
 {
 	int c;
 
@@ -507,6 +516,8 @@ parse_flags(hk_opts *o, int argc, char **argv, const char *usage)
 		case 'h':
 		case OPT_HELP:
 			fprintf(stdout, "usage: hookctl %s\n", usage);
+			if (flags)
+				fprintf(stdout, "\nFlags:\n%s%s", flags, more ? more : "");
 			exit(finish(0));
 		case '?':
 		default:
@@ -929,21 +940,47 @@ cmd_json(hk_opts *o)
 	return bad ? HK_EXIT_USAGE : 0;
 }
 
+/* What COMMAND --help adds to the usage line. */
+static const char cluster_flags[] =
+"  -f, --filename PATH    a file, a directory, or - for stdin (repeatable)\n"
+"  -n, --namespace NS     the release namespace (else the context's, else default)\n"
+"  --kubeconfig PATH      else $KUBECONFIG, ~/.kube/config, or in-cluster\n"
+"  --kube-context NAME    else the kubeconfig's current-context\n"
+"  --timeout D            per hook wait, Go syntax (5m, 90s); default 5m\n"
+"  --dry-run              print every request, send none (Secret values REDACTED)\n"
+"  --show-secrets         --dry-run prints Secret values\n"
+"  --skip-unknown-hooks   drop documents with unknown hook events, as Helm\n"
+"  --insecure-skip-tls-verify\n"
+"  -o text|json           json: one event per line (docs/events.md)\n"
+"  -v                     log each request on stderr (never a secret)\n";
+static const char release_flags[] =
+"  --wait                 wait until the resources are ready (install, upgrade, rollback)\n"
+"  --no-hooks             run no hook\n";
+static const char test_flags[] =
+"  --logs                 print the test pods' logs\n"
+"  --filter name=N|!name=N[,...]  run only (or not) the test hooks named (repeatable)\n";
+static const char offline_flags[] =
+"  -f, --filename PATH    a file, a directory, or - for stdin (repeatable)\n"
+"  --skip-unknown-hooks   drop documents with unknown hook events, as Helm\n"
+"  --strict               lint: exit 1 on warnings\n"
+"  -o text|json           json: one line\n";
+
 static const struct {
 	const char *name;
 	int (*fn)(hk_opts *);
 	const char *usage;
+	const char *flags, *more;
 } commands[] = {
-	{ "plan", hk_cmd_plan, "plan install|upgrade|uninstall|rollback|test -f PATH... [-o text|json] [--skip-unknown-hooks] [--filter F (test)]" },
-	{ "lint", hk_cmd_lint, "lint -f PATH... [--strict] [--skip-unknown-hooks]" },
-	{ "json", cmd_json, "json -f PATH..." },
-	{ "run", hk_cmd_run, "run EVENT -f PATH... [-n NS] [flags]" },
-	{ "install", hk_cmd_install, "install RELEASE -f PATH... [-n NS] [--wait] [--no-hooks] [--timeout D] [--dry-run] [flags]" },
-	{ "upgrade", hk_cmd_upgrade, "upgrade RELEASE -f PATH... [-n NS] [--wait] [--no-hooks] [--timeout D] [--dry-run] [flags]" },
-	{ "uninstall", hk_cmd_uninstall, "uninstall RELEASE -f PATH... [-n NS] [--no-hooks] [--timeout D] [--dry-run] [flags]" },
-	{ "rollback", hk_cmd_rollback, "rollback RELEASE -f PATH... [-n NS] [--no-hooks] [--timeout D] [--dry-run] [flags]" },
-	{ "test", hk_cmd_test, "test RELEASE -f PATH... [-n NS] [--logs] [--filter name=NAME|!name=NAME[,...]]... [--timeout D] [flags]" },
-	{ "version", cmd_version, "version [-o text|json]" },
+	{ "plan", hk_cmd_plan, "plan install|upgrade|uninstall|rollback|test -f PATH... [-o text|json] [--skip-unknown-hooks] [--filter F (test)]", offline_flags, NULL },
+	{ "lint", hk_cmd_lint, "lint -f PATH... [--strict] [--skip-unknown-hooks]", offline_flags, NULL },
+	{ "json", cmd_json, "json -f PATH...", NULL, NULL },
+	{ "run", hk_cmd_run, "run EVENT -f PATH... [-n NS] [flags]", cluster_flags, NULL },
+	{ "install", hk_cmd_install, "install RELEASE -f PATH... [-n NS] [--wait] [--no-hooks] [--timeout D] [--dry-run] [flags]", cluster_flags, release_flags },
+	{ "upgrade", hk_cmd_upgrade, "upgrade RELEASE -f PATH... [-n NS] [--wait] [--no-hooks] [--timeout D] [--dry-run] [flags]", cluster_flags, release_flags },
+	{ "uninstall", hk_cmd_uninstall, "uninstall RELEASE -f PATH... [-n NS] [--no-hooks] [--timeout D] [--dry-run] [flags]", cluster_flags, release_flags },
+	{ "rollback", hk_cmd_rollback, "rollback RELEASE -f PATH... [-n NS] [--no-hooks] [--timeout D] [--dry-run] [flags]", cluster_flags, release_flags },
+	{ "test", hk_cmd_test, "test RELEASE -f PATH... [-n NS] [--logs] [--filter name=NAME|!name=NAME[,...]]... [--timeout D] [flags]", cluster_flags, test_flags },
+	{ "version", cmd_version, "version [-o text|json]", NULL, NULL },
 };
 
 int
@@ -967,7 +1004,8 @@ main(int argc, char **argv)
 		if (strcmp(cmd, commands[i].name) != 0)
 			continue;
 		argv0 = "hookctl";
-		parse_flags(&o, argc - 1, argv + 1, commands[i].usage);
+		parse_flags(&o, argc - 1, argv + 1, commands[i].usage, commands[i].flags,
+		    commands[i].more);
 		code = commands[i].fn(&o);
 		free(o.files);
 		free(o.filters);
@@ -1085,10 +1123,20 @@ print_list(const pl_list *l, const char *none)
 static void
 print_plan_text(const pl_plan *p)
 {
-	size_t i, j;
+	size_t i, j, k, nhooks = 0;
 
-	printf("plan %s: %zu hook%s, %zu resource%s\n", pl_op_name(p->cfg.op), p->nhooks,
-	    p->nhooks == 1 ? "" : "s", p->nresources, p->nresources == 1 ? "" : "s");
+	/* the hooks this operation runs (a hook of two of its events counts once) */
+	for (k = 0; k < p->nhooks; k++) {
+		int runs = 0;
+		for (i = 0; i < p->nphases && !runs; i++)
+			for (j = 0; j < p->phases[i].nsteps && !runs; j++)
+				runs = p->phases[i].steps[j] == p->hooks[k];
+		nhooks += (size_t)runs;
+	}
+	printf("plan %s: %zu hook%s", pl_op_name(p->cfg.op), nhooks, nhooks == 1 ? "" : "s");
+	if (p->cfg.op != PL_OP_TEST && p->cfg.op != PL_OP_RUN)
+		printf(", %zu resource%s", p->nresources, p->nresources == 1 ? "" : "s");
+	putchar('\n');
 	for (i = 0; i < p->nphases; i++) {
 		const pl_phase *ph = &p->phases[i];
 		int res = ph->event == PL_EV_RESOURCES, un = p->cfg.op == PL_OP_UNINSTALL;

@@ -132,6 +132,12 @@ check_eq "wrong -n: no pre-delete hook, no write at all" "" "$(writes "$m")"
 check "wrong -n: says so" grep -q "none of release demo's 4 resources exists in namespace $other" "$O/9.err"
 $K uninstall demo -f "$D" -n "$ns" > /dev/null 2>&1
 
+# 9b. A failed Job hook: the message carries its container's exit code.
+$K run pre-install -f "$TOP/tests/exec/fail.yaml" -n "$ns" > "$O/9b.out" 2>&1
+check_eq "failed Job: exit 1" 1 $?
+check "failed Job: the error names the container and its exit code" grep -q \
+	'^  error: pre-install hook Job/b-fail failed: BackoffLimitExceeded: .*pod b-fail-[a-z0-9]*: container work exited 3' "$O/9b.out"
+
 # 10. -o json against the cluster: every line of every run is an event of
 #     docs/events.md (success, a failing hook, a timeout, a stuck deletion,
 #     a refused take-over, a cluster-scoped object).

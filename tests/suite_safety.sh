@@ -91,3 +91,17 @@ for f in invalid noconfig lint-bad; do
 		"$(tail -n 1 "$E/$f" | python3 -c 'import json, sys; e = json.load(sys.stdin); print(e["event"], e["exit"])')"
 done
 check_eq "-o json: plan is one line" 1 "$("$HOOKCTL" plan install -f "$TOP/examples/demo.yaml" -o json | wc -l)"
+
+# --- smaller: COMMAND --help lists the flags; a chart directory is not manifests
+"$HOOKCTL" install --help > "$T/help" 2>&1
+check_eq "install --help: exit 0" 0 $?
+check "install --help lists the command's flags" sh -c "grep -q -- '--kube-context NAME' '$T/help' &&
+	grep -q -- '--wait ' '$T/help' && grep -q -- '--show-secrets' '$T/help'"
+"$HOOKCTL" test --help > "$T/help" 2>&1
+check "test --help lists --logs and --filter" sh -c "grep -q -- '--logs' '$T/help' && grep -q -- '--filter' '$T/help'"
+"$HOOKCTL" plan install -f "$TOP/examples/demo" > "$T/out" 2> "$T/err"
+check_eq "-f on a chart directory: exit 2" 2 $?
+check "-f on a chart directory: suggests helm template" grep -q \
+	'is a Helm chart (it has Chart.yaml), not rendered manifests: render it first, e.g. helm template' "$T/err"
+check_eq "plan uninstall counts only the hooks it runs" "plan uninstall: 1 hook, 4 resources" \
+	"$("$HOOKCTL" plan uninstall -f "$TOP/examples/demo.yaml" | head -n 1)"
