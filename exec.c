@@ -39,13 +39,11 @@
 #include "plan.h"
 
 /*
- * The only globals, for the signal handler: which signal asked us to
- * stop (0: none), whether we are blocked in a watch, and what to print
- * then (arm_interrupt).
+ * The only global, for the signal handler: which signal asked us to stop
+ * (0: none).  The client's waits watch it (k8s_client.stop) and end
+ * within a quarter of a second; the run then stops and says what it did.
  */
-static volatile sig_atomic_t ex_signal, ex_in_wait;
-static char ex_sigmsg[2][8192];
-static size_t ex_siglen[2];
+static volatile sig_atomic_t ex_signal;
 
 #define PRINTF(a, b) __attribute__((format(printf, a, b)))
 
@@ -54,18 +52,7 @@ static void put(char *buf, size_t cap, const char *fmt, ...) PRINTF(3, 4);
 static void
 on_signal(int sig)
 {
-	static const char tail[] = "hookctl: stopped by signal while waiting; "
-	    "what was done and not done is above\n";
-	int k = sig == SIGTERM;
-	ssize_t w;
-
 	ex_signal = sig;
-	if (!ex_in_wait)
-		return;
-	w = write(1, ex_sigmsg[k], ex_siglen[k]);
-	w = write(2, tail, sizeof tail - 1);
-	(void)w;
-	_exit(k ? 143 : 130);
 }
 
 /* ============================== judgements ============================== */
@@ -549,6 +536,7 @@ struct ex_ctx {
 	char kept[4096];         /* resources kept by resource-policy */
 	char unowned[4096];      /* uninstall: not deleted, not owned by this release */
 	char stuck[4096];        /* uninstall: deleted, but still there after --timeout */
+	char running[2048];      /* hooks a signal left running in the cluster */
 	cJSON *notes;            /* -o json: the summary's lists of objects, by key */
 	cJSON *logged;           /* -o json: pods whose whole log was emitted */
 	int multi_ns;            /* objects of several namespaces: step lines name them */
@@ -566,7 +554,6 @@ static void warn(ex_ctx *x, const char *fmt, ...) PRINTF(2, 3);
 static void detail(ex_ctx *x, const char *fmt, ...) PRINTF(2, 3);
 static void append(char *list, size_t cap, const char *fmt, ...) PRINTF(3, 4);
 static void fail_at(ex_ctx *x, const char *fmt, ...) PRINTF(2, 3);
-static void arm_interrupt(ex_ctx *x);
 
 static double
 secs(int64_t from)
@@ -645,6 +632,17 @@ detail(ex_ctx *x, const char *fmt, ...)
 	fflush(stdout);
 }
 
+/*
+ * Every request and retry from now on within --timeout (as each hook's
+ * wait is): set at each step, and again where a new wait starts.
+ */
+static void
+bound(ex_ctx *x)
+{
+	if (x->c && x->o->timeout_ms)
+		k8s_set_deadline(x->c, k8s_now_ms() + x->o->timeout_ms);
+}
+
 static const char *
 obj_ns(const ex_ctx *x, const pl_object *s)
 {
@@ -711,6 +709,7 @@ step_begin(ex_ctx *x, const pl_phase *ph, size_t i, const pl_object *s)
 	snprintf(x->line, sizeof x->line, "%s [%zu/%zu] %s/%s%s%s", ph->name, i + 1,
 	    ph->nsteps, s->kind, s->name, ns ? " -n " : "", ns ? ns : "");
 	x->line_t0 = k8s_now_ms();
+	bound(x);
 	if (!x->json && x->dry) {
 		printf("%s\n", x->line);
 		return;
@@ -782,6 +781,8 @@ fail_at(ex_ctx *x, const char *fmt, ...)
 static int
 r_of(const k8s_err *e)
 {
+	if (e->cat == K8S_ESTOPPED)
+		return XR_STOPPED;
 	switch (k8s_exit_code(e)) {
 	case 0: return XR_OK;
 	case 3: return XR_CONNECT;
@@ -911,7 +912,7 @@ static int judge_never(const pl_object *s, const cJSON *obj, char *why, size_t c
  * (W_DELETED), the deadline passes (XR_TIMEOUT), a signal comes (XR_STOPPED)
  * or an error (err filled).  judge gets each new state of the object and
  * says whether it is finished.  Events are handled as soon as they arrive;
- * a signal during the wait ends the process (arm_interrupt).
+ * a signal ends the wait within a quarter of a second (k8s_client.stop).
  */
 static int
 watch_obj(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline,
@@ -932,7 +933,6 @@ watch_obj(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline,
 		free(w);
 		return ex_signal ? XR_STOPPED : -1;
 	}
-	arm_interrupt(x);
 	for (;;) {
 		k8s_event ev;
 		int r;
@@ -946,11 +946,7 @@ watch_obj(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline,
 			break;
 		}
 		memset(&ev, 0, sizeof ev);
-		ex_in_wait = 1;
-		if (ex_signal)          /* came just before: do not block */
-			on_signal(ex_signal);
 		r = k8s_watch_next(w, deadline, &ev, err);
-		ex_in_wait = 0;
 		if (r == 0 && deadline && k8s_now_ms() >= deadline) {
 			rc = XR_TIMEOUT;
 			break;
@@ -958,7 +954,7 @@ watch_obj(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline,
 		if (r == 0)
 			continue;
 		if (r < 0) {
-			rc = -1;
+			rc = ex_signal ? XR_STOPPED : -1;
 			break;
 		}
 		if (strcmp(ev.type, "DELETED") == 0) {
@@ -1129,6 +1125,7 @@ delete_hook(ex_ctx *x, const pl_object *s, const char *policy)
 	if (strcmp(s->kind, "CustomResourceDefinition") == 0)
 		return XR_OK;
 	memset(&err, 0, sizeof err);
+	bound(x);
 	r = delete_obj(x, s, 0, policy, &existed, &err);
 	if (r != XR_OK) {
 		warn(x, "could not delete %s/%s (%s): %s", s->kind, s->name, policy, err.msg);
@@ -1263,6 +1260,7 @@ hook_logs(ex_ctx *x, const pl_object *s, long tail, int helm_header, int with_in
 	if (x->dry || (s->wait != PL_WAIT_COMPLETE && s->wait != PL_WAIT_SUCCEEDED))
 		return;
 	memset(&err, 0, sizeof err);
+	bound(x);
 	if (s->wait == PL_WAIT_SUCCEEDED) {
 		reacting(x);
 		if (k8s_get(x->c, "v1", "Pod", obj_ns(x, s), s->name, &list, &err) != 0) {
@@ -1348,6 +1346,21 @@ prefetch_kinds(ex_ctx *x)
  * step's line.  On failure prints the reason and the logs; the caller does
  * the deletions.
  */
+/* A step's result word for an outcome that is not success. */
+static const char *
+outcome(int r)
+{
+	return r == XR_STOPPED ? "interrupted" : r == XR_TIMEOUT ? "timed out" : "failed";
+}
+
+/* A hook left running in the cluster when a signal stopped the wait. */
+static void
+left_running(ex_ctx *x, const pl_phase *ph, const pl_object *s)
+{
+	append(x->running, sizeof x->running, "%s/%s (%s hook)", s->kind, s->name, ph->name);
+	note(x, "still_running", s, "phase", ph->name);
+}
+
 /*
  * One hook.  *ran: it was created and waited for, so that a failure gets
  * Helm's clean-up (hook-failed, then the earlier hooks' hook-succeeded);
@@ -1372,8 +1385,7 @@ run_hook(ex_ctx *x, const pl_phase *ph, size_t i, int *ran)
 	    strcmp(s->kind, "CustomResourceDefinition") != 0) {
 		r = delete_obj(x, s, 1, "before-hook-creation", &existed, &err);
 		if (r != XR_OK) {
-			step_end(x, ph, i, s, r == XR_TIMEOUT ? "timed out" : "failed",
-			    "before-hook-creation delete");
+			step_end(x, ph, i, s, outcome(r), "before-hook-creation delete");
 			detail(x, "%s", err.msg);
 			fail_at(x,
 			    "%s: deleting the old %s/%s (before-hook-creation): %s",
@@ -1384,6 +1396,7 @@ run_hook(ex_ctx *x, const pl_phase *ph, size_t i, int *ran)
 			snprintf(note, sizeof note, "replaced the old one");
 	}
 	started = k8s_now_ms();
+	bound(x);
 	if (x->dry) {
 		dry(x, "PATCH", s, 1, "fieldManager=hookctl", "server-side apply "
 		    "(application/apply-patch+yaml)", s->body);
@@ -1398,7 +1411,8 @@ run_hook(ex_ctx *x, const pl_phase *ph, size_t i, int *ran)
 	reacting(x);
 	if (k8s_apply(x->c, s->body, obj_ns(x, s), 0, &live, &err) != 0) {
 		r = r_of(&err);
-		step_end(x, ph, i, s, "failed", "create");
+		step_end(x, ph, i, s, outcome(r), r == XR_STOPPED ? "the create may have "
+		    "reached the server" : "create");
 		detail(x, "%s", err.msg);
 		fail_at(x, "%s hook %s/%s: create: %s",
 		    ph->name, s->kind, s->name, err.msg);
@@ -1421,7 +1435,10 @@ run_hook(ex_ctx *x, const pl_phase *ph, size_t i, int *ran)
 			return XR_OK;
 		} else if (r == XR_STOPPED) {
 			cJSON_Delete(live);
-			step_end(x, ph, i, s, "interrupted", NULL);
+			step_end(x, ph, i, s, "interrupted", s->wait == PL_WAIT_NONE ? NULL :
+			    "still running in the cluster");
+			if (s->wait != PL_WAIT_NONE)
+				left_running(x, ph, s);
 			return XR_STOPPED;
 		} else if (r == XR_TIMEOUT) {
 			char d[32];
@@ -1663,7 +1680,7 @@ apply_resources(ex_ctx *x, size_t pi)
 		reacting(x);
 		if (crd_of(x, s) != NULL && (r = await_kind(x, s, crd_of(x, s), &err)) != XR_OK) {
 			x->state[pi][i] = ST_FAILED;
-			step_end(x, ph, i, s, r == XR_TIMEOUT ? "timed out" : "failed", NULL);
+			step_end(x, ph, i, s, outcome(r), NULL);
 			detail(x, "%s", err.msg);
 			fail_at(x, "applying %s/%s: %s", s->kind, s->name, err.msg);
 			break;
@@ -1671,7 +1688,8 @@ apply_resources(ex_ctx *x, size_t pi)
 		if (k8s_apply(x->c, s->body, obj_ns(x, s), 0, &live, &err) != 0) {
 			r = r_of(&err);
 			x->state[pi][i] = ST_FAILED;
-			step_end(x, ph, i, s, "failed", NULL);
+			step_end(x, ph, i, s, outcome(r), r == XR_STOPPED ? "the apply may have "
+			    "reached the server" : NULL);
 			detail(x, "%s", err.msg);
 			fail_at(x, "applying %s/%s: %s",
 			    s->kind, s->name, err.msg);
@@ -1686,6 +1704,7 @@ apply_resources(ex_ctx *x, size_t pi)
 	if (r == XR_OK && x->o->wait && !x->dry) {
 		/* --wait: every object ready, by watch, within --timeout */
 		int64_t t0 = k8s_now_ms(), dl = x->o->timeout_ms ? t0 + x->o->timeout_ms : 0;
+		bound(x);
 		for (i = 0; i < ph->nsteps && r == XR_OK; i++) {
 			const pl_object *s = ph->steps[i];
 			char why[300];
@@ -2040,7 +2059,7 @@ delete_resources(ex_ctx *x, size_t pi)
 		    fin[i], sizeof fin[i], &err);
 		if (rd != XR_OK) {
 			x->state[pi][i] = ST_FAILED;
-			step_end(x, ph, i, s, "failed", NULL);
+			step_end(x, ph, i, s, outcome(rd), NULL);
 			detail(x, "%s", err.msg);
 			if (r == XR_OK)
 				fail_at(x, "deleting %s/%s: %s", s->kind, s->name, err.msg);
@@ -2055,6 +2074,7 @@ delete_resources(ex_ctx *x, size_t pi)
 	}
 	/* then their ends, together: one stuck object holds back no other deletion */
 	dl = x->o->timeout_ms ? k8s_now_ms() + x->o->timeout_ms : 0;
+	bound(x);
 	for (i = 0; i < ph->nsteps && r != XR_STOPPED; i++) {
 		const pl_object *s = ph->steps[i];
 
@@ -2136,7 +2156,7 @@ summary_to(ex_ctx *x, int code, FILE *f)
 	if (x->json) {
 		cJSON *ev = jevent("summary"), *dn = cJSON_CreateArray(), *nd = cJSON_CreateArray();
 		static const char *const lists[] = { "deleted", "kept", "not_owned",
-		    "still_deleting" };
+		    "still_deleting", "still_running" };
 		static const char *const states[] = { "todo", "done", "failed", "skipped" };
 		char *j;
 
@@ -2215,6 +2235,9 @@ summary_to(ex_ctx *x, int code, FILE *f)
 			fprintf(f, "  not deleted, not owned by this release: %s\n", x->unowned);
 		if (x->stuck[0])
 			fprintf(f, "  deleted but still there: %s\n", x->stuck);
+		if (x->running[0])
+			fprintf(f, "  still running in the cluster (not waited for, not deleted): %s\n",
+			    x->running);
 	}
 	if (x->plan.nfiltered)
 		fprintf(f, "  left out by --filter: %s\n", filtered);
@@ -2226,43 +2249,6 @@ summary(ex_ctx *x, int code)
 	line_break(x);
 	summary_to(x, code, stdout);
 	fflush(stdout);
-}
-
-/*
- * What a signal prints while we are blocked in a watch (k8s_min waits
- * through EINTR, so the handler cannot just set a flag there): the
- * summary for SIGINT and for SIGTERM, made before each wait; the handler
- * writes one with write(2) and leaves with _exit.  Between waits the
- * handler only sets ex_signal and the run stops at the next step.
- */
-static void
-arm_interrupt(ex_ctx *x)
-{
-	char saved[sizeof x->failed_at];
-	size_t k;
-
-	memcpy(saved, x->failed_at, sizeof saved);
-	for (k = 0; k < 2; k++) {
-		char *p = NULL;
-		size_t n = 0;
-		FILE *f = open_memstream(&p, &n);
-		if (f == NULL)
-			return;
-		if (x->open)
-			fputs("interrupted\n", f);
-		fail_at(x, "stopped by %s", k ? "SIGTERM" : "SIGINT");
-		summary_to(x, k ? 143 : 130, f);
-		fprintf(f, "%c", 0);
-		fclose(f);
-		if (p) {
-			snprintf(ex_sigmsg[k], sizeof ex_sigmsg[k], "%s", p);
-			ex_siglen[k] = strlen(ex_sigmsg[k]);
-			free(p);
-		}
-	}
-	memcpy(x->failed_at, saved, sizeof saved);
-	fflush(stdout);
-	fflush(stderr);
 }
 
 /* ---- the commands ---- */
@@ -2419,6 +2405,7 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 			x->c->log = log_request;
 			x->c->log_arg = x;
 		}
+		x->c->stop = &ex_signal;
 	}
 
 	/* 3. Signals stop the run between steps and inside waits. */
@@ -2428,6 +2415,8 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+
+	bound(x);
 
 	/* 4. As Helm builds the release's objects before its first hook: every
 	 *    resource kind must be known to the server (discovery reads only). */
@@ -2478,6 +2467,8 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 		printf("%s%s%s: dry run, namespace %s: every request hookctl would send "
 		    "(nothing is sent)\n", opname, release ? " " : "", release ? release : "", x->ns);
 	}
+
+	bound(x);
 
 	/* 5. Before the first hook: ownership and the server's dry run; for
 	 *    uninstall, that the release is there at all. */

@@ -138,11 +138,38 @@ check_eq "failed Job: exit 1" 1 $?
 check "failed Job: the error names the container and its exit code" grep -q \
 	'^  error: pre-install hook Job/b-fail failed: BackoffLimitExceeded: .*pod b-fail-[a-z0-9]*: container work exited 3' "$O/9b.out"
 
+# 9c. A signal while a hook runs: the wait ends within a second, the step
+#     gets its line, and the summary says the hook is still running.
+for o in text json; do
+	$K run pre-upgrade -f "$TOP/tests/exec/slow.yaml" -n "$ns" -o $o > "$O/9c$o.out" 2>&1 &
+	pid=$!
+	sleep 2
+	t0=$(date +%s%N)
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	check_eq "SIGINT -o $o: exit 130" 130 $rc
+	if [ "$ms" -lt 1000 ]; then pass "SIGINT -o $o: ends within a second ($ms ms)"
+	else fail "SIGINT -o $o: ends within a second" "$ms ms"; fi
+done
+check "SIGINT: the step line says interrupted, still running" grep -q \
+	'^pre-upgrade \[1/1\] Job/slow \.\.\. interrupted .*(still running in the cluster)' "$O/9ctext.out"
+check "SIGINT: the summary names the hook left running" grep -q \
+	'^  still running in the cluster (not waited for, not deleted): Job/slow (pre-upgrade hook)' "$O/9ctext.out"
+check_eq "SIGINT -o json: an interrupted step event, then a summary with still_running" \
+	"interrupted|130 Job/slow" "$(python3 -c 'import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+st = [e["result"] for e in ev if e["event"] == "step"]
+s = ev[-1]
+print("%s|%s %s" % (",".join(st), s["exit"], " ".join(o["kind"] + "/" + o["name"] for o in s.get("still_running", []))))' "$O/9cjson.out")"
+
 # 10. -o json against the cluster: every line of every run is an event of
 #     docs/events.md (success, a failing hook, a timeout, a stuck deletion,
 #     a refused take-over, a cluster-scoped object).
 E=$O/events
 mkdir -p "$E"
+cp "$O/9cjson.out" "$E/sigint"
 X=$TOP/tests/exec
 $K install demo -f "$D" -n "$ns" -o json > "$E/install" 2>/dev/null
 $K test demo -f "$D" -n "$ns" -o json --logs > "$E/test" 2>/dev/null
