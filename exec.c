@@ -16,10 +16,8 @@
  *	success of the phase: in reverse order, output logs per policy, then
  *	      hook-succeeded delete
  *
- * Printing: progress on stdout (text, or one JSON event a line with -o
- * json); warnings and the final error on stderr (hk_warn).  This file is
- * CLI layer: it prints and returns exit codes, never exits itself except
- * through hk_die for usage errors before anything is sent.
+ * Nothing here prints or exits: what happens goes to the caller's sink
+ * as events (exec.h), and the run's outcome into an ex_result.
  */
 #include <errno.h>
 #include <signal.h>
@@ -34,26 +32,13 @@
 
 #include "cJSON.h"
 #include "exec.h"
-#include "hookctl.h"
 #include "k8s_min.h"
 #include "plan.h"
-
-/*
- * The only global, for the signal handler: which signal asked us to stop
- * (0: none).  The client's waits watch it (k8s_client.stop) and end
- * within a quarter of a second; the run then stops and says what it did.
- */
-static volatile sig_atomic_t ex_signal;
 
 #define PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 static void put(char *buf, size_t cap, const char *fmt, ...) PRINTF(3, 4);
 
-static void
-on_signal(int sig)
-{
-	ex_signal = sig;
-}
 
 /* ============================== judgements ============================== */
 
@@ -506,44 +491,25 @@ ex_guess_path(const char *api_version, const char *kind, const char *ns,
 
 /* ============================== the run ============================== */
 
-/* Step states, for the summary. */
-enum { ST_TODO, ST_DONE, ST_FAILED, ST_SKIPPED };
-
-/* Outcomes of one hook, resource or wait. */
+/* Outcomes of one hook, resource or wait: a run's status (exec.h). */
 enum {
-	XR_OK = 0,
-	XR_FAILED,       /* the hook failed / the call was refused */
-	XR_TIMEOUT,
-	XR_CONNECT,      /* cannot connect or authenticate */
-	XR_STOPPED       /* a signal asked us to stop */
+	XR_OK = EX_R_OK,
+	XR_FAILED = EX_R_FAILED,     /* the hook failed / the call was refused */
+	XR_TIMEOUT = EX_R_TIMEOUT,
+	XR_CONNECT = EX_R_CONNECT,   /* cannot connect or authenticate */
+	XR_STOPPED = EX_R_STOPPED    /* a signal asked us to stop */
 };
 
 struct ex_ctx {
-	hk_opts *o;
-	const char *op;          /* "install", "run", ... */
-	const char *release;     /* NULL for run */
-	const char *ns;          /* the release namespace */
-	int json, dry, tty;
-	k8s_config cfg;
-	int have_cfg;
+	const ex_options *o;
+	const pl_plan *plan;
 	k8s_client *c;           /* NULL when dry */
-	pl_plan plan;
-	pl_filter filter;        /* test --filter; plan.cfg.filter points here */
+	ex_sink *sink;
+	void *arg;
+	ex_result *res;
+	int dry;
 	int64_t t0;
-	unsigned char *state[3]; /* per phase, per step: ST_* */
-	char failed_at[512];     /* what failed, for the summary */
-	char deleted[4096];      /* "Job/x (hook-succeeded), ..." */
-	char kept[4096];         /* resources kept by resource-policy */
-	char unowned[4096];      /* uninstall: not deleted, not owned by this release */
-	char stuck[4096];        /* uninstall: deleted, but still there after --timeout */
-	char running[2048];      /* hooks a signal left running in the cluster */
-	cJSON *notes;            /* -o json: the summary's lists of objects, by key */
-	cJSON *logged;           /* -o json: pods whose whole log was emitted */
-	int multi_ns;            /* objects of several namespaces: step lines name them */
-	size_t nwarn;
-	int open;                /* a progress line is open on a tty */
-	char line[600];          /* the open line's head */
-	int64_t line_t0;
+	int64_t line_t0;         /* when the current step began */
 	int prefetched;          /* kinds resolved while a hook ran (prefetch_kinds) */
 	struct timespec event_ts; /* -v: when a watch event finished a hook */
 	char event_what[300];
@@ -552,6 +518,7 @@ struct ex_ctx {
 typedef struct ex_ctx ex_ctx;
 static void warn(ex_ctx *x, const char *fmt, ...) PRINTF(2, 3);
 static void detail(ex_ctx *x, const char *fmt, ...) PRINTF(2, 3);
+static void say(ex_ctx *x, const char *fmt, ...) PRINTF(2, 3);
 static void append(char *list, size_t cap, const char *fmt, ...) PRINTF(3, 4);
 static void fail_at(ex_ctx *x, const char *fmt, ...) PRINTF(2, 3);
 
@@ -561,58 +528,46 @@ secs(int64_t from)
 	return (double)(k8s_now_ms() - from) / 1000.0;
 }
 
-/* Closes an open progress line so that something else can be printed. */
-static void
-line_break(ex_ctx *x)
+static int
+stopped(const ex_ctx *x)
 {
-	if (x->open) {
-		fputc('\n', stdout);
-		x->open = 0;
-	}
+	return x->o->stop != NULL && *x->o->stop != 0;
 }
 
-static void
-emit_json(cJSON *ev)
+/* An event of type t with nothing else in it yet. */
+static ex_event
+event(int t)
 {
-	char *s = cJSON_PrintUnformatted(ev);
+	ex_event ev;
 
-	if (s) {
-		fputs(s, stdout);
-		fputc('\n', stdout);
-		free(s);
-	}
-	fflush(stdout);
-	cJSON_Delete(ev);
-}
-
-static cJSON *
-jevent(const char *type)
-{
-	cJSON *ev = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(ev, "event", type);
+	memset(&ev, 0, sizeof ev);
+	ev.type = t;
 	return ev;
+}
+
+/* A text event (WARNING, DETAIL, SAY). */
+static void text_event(ex_ctx *x, int t, const char *fmt, va_list ap) PRINTF(3, 0);
+
+static void
+text_event(ex_ctx *x, int t, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	ex_event ev = event(t);
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	ev.text = msg;
+	ev.len = strlen(msg);
+	x->sink(x->arg, &ev);
 }
 
 static void
 warn(ex_ctx *x, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	text_event(x, EX_EV_WARNING, fmt, ap);
 	va_end(ap);
-	x->nwarn++;
-	if (x->json) {
-		cJSON *ev = jevent("warning");
-		cJSON_AddStringToObject(ev, "message", msg);
-		emit_json(ev);
-		return;
-	}
-	line_break(x);
-	fflush(stdout);
-	hk_warn("warning: %s", msg);
 }
 
 /* Text: an indented detail line under the current step. */
@@ -621,15 +576,20 @@ detail(ex_ctx *x, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (x->json)
-		return;
-	line_break(x);
-	fputs("    ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	text_event(x, EX_EV_DETAIL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
+}
+
+/* Text: a line of its own. */
+static void
+say(ex_ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	text_event(x, EX_EV_SAY, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -646,109 +606,81 @@ bound(ex_ctx *x)
 static const char *
 obj_ns(const ex_ctx *x, const pl_object *s)
 {
-	return s->ns && *s->ns ? s->ns : x->ns;
+	return s->ns && *s->ns ? s->ns : x->o->ns;
 }
 
-/* The namespace to show for s: NULL for a cluster-scoped kind (discovery
- * says, or without a client the table of built-in kinds). */
-static const char *
-shown_ns(const ex_ctx *x, const pl_object *s)
+/* see exec.h */
+const char *
+ex_shown_ns(k8s_client *c, const char *ns, const pl_object *s)
 {
 	char path[600];
 	k8s_res kr;
 	k8s_err err;
+	const char *own = s->ns && *s->ns ? s->ns : ns;
 
-	if (x->c != NULL) {
-		if (k8s_resource(x->c, s->api_version, s->kind, &kr, &err) == 0 && !kr.namespaced)
+	if (c != NULL) {
+		if (k8s_resource(c, s->api_version, s->kind, &kr, &err) == 0 && !kr.namespaced)
 			return NULL;
-		return obj_ns(x, s);
+		return own;
 	}
 	if (ex_guess_path(s->api_version, s->kind, "N", NULL, path, sizeof path) == 0 &&
 	    strstr(path, "/namespaces/N/") == NULL)
 		return NULL;
-	return obj_ns(x, s);
+	return own;
 }
 
-/* Adds kind, name and (for a namespaced kind) namespace of s to ev. */
-static void
-add_ids(const ex_ctx *x, cJSON *ev, const pl_object *s)
+static const char *
+shown_ns(const ex_ctx *x, const pl_object *s)
 {
-	const char *ns = shown_ns(x, s);
-
-	cJSON_AddStringToObject(ev, "kind", s->kind);
-	cJSON_AddStringToObject(ev, "name", s->name);
-	if (ns)
-		cJSON_AddStringToObject(ev, "namespace", ns);
+	return ex_shown_ns(x->c, x->o->ns, s);
 }
 
-/* -o json: s goes in the summary's list key, with detail under dkey. */
+/* s goes in one of the summary's lists, with what it says of it. */
 static void
-note(ex_ctx *x, const char *key, const pl_object *s, const char *dkey, const char *detail)
+note(ex_ctx *x, ex_items *l, const pl_object *s, const char *detail)
 {
-	cJSON *list, *o;
+	ex_item *v = realloc(l->v, (l->n + 1) * sizeof *v);
 
-	if (!x->json)
+	if (v == NULL)
 		return;
-	if (x->notes == NULL && (x->notes = cJSON_CreateObject()) == NULL)
-		return;
-	if ((list = cJSON_GetObjectItemCaseSensitive(x->notes, key)) == NULL)
-		list = cJSON_AddArrayToObject(x->notes, key);
-	if (list == NULL || (o = cJSON_CreateObject()) == NULL)
-		return;
-	add_ids(x, o, s);
-	if (dkey)
-		cJSON_AddStringToObject(o, dkey, detail);
-	cJSON_AddItemToArray(list, o);
+	l->v = v;
+	v[l->n].obj = s;
+	v[l->n].ns = shown_ns(x, s);
+	v[l->n].detail = strdup(detail ? detail : "");
+	l->n++;
 }
 
 static void
 step_begin(ex_ctx *x, const pl_phase *ph, size_t i, const pl_object *s)
 {
-	const char *ns = x->multi_ns ? shown_ns(x, s) : NULL;
+	ex_event ev = event(EX_EV_STEP);
 
-	snprintf(x->line, sizeof x->line, "%s [%zu/%zu] %s/%s%s%s", ph->name, i + 1,
-	    ph->nsteps, s->kind, s->name, ns ? " -n " : "", ns ? ns : "");
 	x->line_t0 = k8s_now_ms();
 	bound(x);
-	if (!x->json && x->dry) {
-		printf("%s\n", x->line);
-		return;
-	}
-	if (!x->json && x->tty) {
-		printf("%s ... ", x->line);
-		fflush(stdout);
-		x->open = 1;
-	}
+	ev.phase = ph->name;
+	ev.index = i + 1;
+	ev.total = ph->nsteps;
+	ev.obj = s;
+	ev.ns = shown_ns(x, s);
+	x->sink(x->arg, &ev);
 }
 
-/* Ends the current step's line: "result 1.2s[ (note)]". */
+/* Ends the current step: its result, and a note said in parentheses. */
 static void
 step_end(ex_ctx *x, const pl_phase *ph, size_t i, const pl_object *s,
     const char *result, const char *note)
 {
-	double t = secs(x->line_t0);
+	ex_event ev = event(EX_EV_STEP);
 
-	if (x->json) {
-		cJSON *ev = jevent("step");
-		cJSON_AddStringToObject(ev, "phase", ph->name);
-		cJSON_AddNumberToObject(ev, "index", (double)(i + 1));
-		cJSON_AddNumberToObject(ev, "total", (double)ph->nsteps);
-		add_ids(x, ev, s);
-		cJSON_AddStringToObject(ev, "result", result);
-		cJSON_AddNumberToObject(ev, "seconds", (double)(int64_t)(t * 1000) / 1000.0);
-		if (note && *note)
-			cJSON_AddStringToObject(ev, "detail", note);
-		emit_json(ev);
-		return;
-	}
-	if (x->dry)
-		return;
-	if (!x->open)
-		printf("%s ... ", x->line);
-	printf("%s %.1fs%s%s%s\n", result, t, note && *note ? " (" : "",
-	    note && *note ? note : "", note && *note ? ")" : "");
-	fflush(stdout);
-	x->open = 0;
+	ev.phase = ph->name;
+	ev.index = i + 1;
+	ev.total = ph->nsteps;
+	ev.obj = s;
+	ev.ns = shown_ns(x, s);
+	ev.result = result;
+	ev.note = note && *note ? note : NULL;
+	ev.seconds = secs(x->line_t0);
+	x->sink(x->arg, &ev);
 }
 
 static void
@@ -773,20 +705,19 @@ fail_at(ex_ctx *x, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(x->failed_at, sizeof x->failed_at, fmt, ap);
+	vsnprintf(x->res->error, sizeof x->res->error, fmt, ap);
 	va_end(ap);
 }
 
-/* The exit code of a k8s_min error. */
+/* The outcome of a k8s_min error. */
 static int
 r_of(const k8s_err *e)
 {
-	if (e->cat == K8S_ESTOPPED)
-		return XR_STOPPED;
-	switch (k8s_exit_code(e)) {
-	case 0: return XR_OK;
-	case 3: return XR_CONNECT;
-	case 4: return XR_TIMEOUT;
+	switch (e->cat) {
+	case K8S_OK: return XR_OK;
+	case K8S_ESTOPPED: return XR_STOPPED;
+	case K8S_ECONNECT: return XR_CONNECT;
+	case K8S_ETIMEOUT: return XR_TIMEOUT;
 	default: return XR_FAILED;
 	}
 }
@@ -800,6 +731,8 @@ reacting(ex_ctx *x)
 {
 	struct timespec now;
 	double us;
+	char msg[400];
+	ex_event ev = event(EX_EV_TRACE);
 
 	if (!x->event_ts.tv_sec)
 		return;
@@ -807,27 +740,17 @@ reacting(ex_ctx *x)
 	us = (double)(now.tv_sec - x->event_ts.tv_sec) * 1e6 +
 	    (double)(now.tv_nsec - x->event_ts.tv_nsec) / 1e3;
 	x->event_ts.tv_sec = 0;
-	line_break(x);
-	fflush(stdout);
-	fprintf(stderr, "hookctl: next request %.3f ms after the watch event that finished %s\n",
+	snprintf(msg, sizeof msg, "next request %.3f ms after the watch event that finished %s",
 	    us / 1000, x->event_what);
-}
-
-/* -v: one line per request on stderr. */
-static void
-log_request(void *arg, const char *verb, const char *path, int status, long ms)
-{
-	ex_ctx *x = arg;
-
-	line_break(x);
-	fflush(stdout);
-	fprintf(stderr, "hookctl: %s %s -> %d (%ld ms)\n", verb, path, status, ms);
+	ev.text = msg;
+	ev.len = strlen(msg);
+	x->sink(x->arg, &ev);
 }
 
 /*
  * What --dry-run may show of a body: a core Secret's data and stringData
  * values become "REDACTED" (the keys stay, so the shape can be checked),
- * unless --show-secrets.  NULL: show body as it is.  Caller frees.
+ * unless EX_SHOW_SECRETS.  NULL: show body as it is.  Caller frees.
  */
 static cJSON *
 redacted(const ex_ctx *x, const pl_object *s, const cJSON *body)
@@ -836,7 +759,7 @@ redacted(const ex_ctx *x, const pl_object *s, const cJSON *body)
 	cJSON *copy, *m, *v, *next;
 	size_t i;
 
-	if (x->o->show_secrets || strcmp(s->kind, "Secret") != 0 ||
+	if ((x->o->flags & EX_SHOW_SECRETS) || strcmp(s->kind, "Secret") != 0 ||
 	    strcmp(s->api_version, "v1") != 0)
 		return NULL;
 	if ((copy = cJSON_Duplicate(body, 1)) == NULL)
@@ -867,37 +790,19 @@ dry(ex_ctx *x, const char *verb, const pl_object *s, int with_name,
 {
 	char path[1024];
 	cJSON *hidden = body ? redacted(x, s, body) : NULL;
-
-	if (hidden)
-		body = hidden;
+	ex_event ev = event(EX_EV_REQUEST);
 
 	if (ex_guess_path(s->api_version, s->kind, obj_ns(x, s),
 	    with_name ? s->name : NULL, path, sizeof path) != 0)
 		snprintf(path, sizeof path, "(%s/%s)", s->kind, s->name);
-	if (x->json) {
-		cJSON *ev = jevent("request");
-		cJSON_AddStringToObject(ev, "verb", verb);
-		cJSON_AddStringToObject(ev, "path", path);
-		if (query)
-			cJSON_AddStringToObject(ev, "query", query);
-		cJSON_AddStringToObject(ev, "why", why);
-		if (body)
-			cJSON_AddItemToObject(ev, "body", cJSON_Duplicate(body, 1));
-		emit_json(ev);
-		cJSON_Delete(hidden);
-		return;
-	}
-	line_break(x);
-	printf("    %s %s%s%s  # %s\n", verb, path, query ? "?" : "", query ? query : "", why);
-	if (body) {
-		char *j = cJSON_PrintUnformatted(body);
-		if (j) {
-			printf("      %s\n", j);
-			free(j);
-		}
-	}
+	ev.verb = verb;
+	ev.path = path;
+	ev.query = query;
+	ev.text = why;
+	ev.obj = s;
+	ev.body = hidden ? hidden : body;
+	x->sink(x->arg, &ev);
 	cJSON_Delete(hidden);
-	fflush(stdout);
 }
 
 /* ---- watching ---- */
@@ -931,13 +836,13 @@ watch_obj(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline,
 	if (k8s_watch_open(x->c, w, s->api_version, s->kind, obj_ns(x, s), s->name,
 	    NULL, rv, err) != 0) {
 		free(w);
-		return ex_signal ? XR_STOPPED : -1;
+		return stopped(x) ? XR_STOPPED : -1;
 	}
 	for (;;) {
 		k8s_event ev;
 		int r;
 
-		if (ex_signal) {
+		if (stopped(x)) {
 			rc = XR_STOPPED;
 			break;
 		}
@@ -954,7 +859,7 @@ watch_obj(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline,
 		if (r == 0)
 			continue;
 		if (r < 0) {
-			rc = ex_signal ? XR_STOPPED : -1;
+			rc = stopped(x) ? XR_STOPPED : -1;
 			break;
 		}
 		if (strcmp(ev.type, "DELETED") == 0) {
@@ -965,7 +870,7 @@ watch_obj(ex_ctx *x, const pl_object *s, const char *rv, int64_t deadline,
 		if (strcmp(ev.type, "ADDED") == 0 || strcmp(ev.type, "MODIFIED") == 0) {
 			int j = judge(s, ev.object, why, cap);
 			cJSON_Delete(ev.object);
-			if (j != EX_PENDING && x->o->verbose && judge != judge_never) {
+			if (j != EX_PENDING && (x->o->flags & EX_TRACE) && judge != judge_never) {
 				clock_gettime(CLOCK_MONOTONIC, &x->event_ts);
 				snprintf(x->event_what, sizeof x->event_what, "%s/%s", s->kind, s->name);
 			}
@@ -1133,15 +1038,13 @@ delete_hook(ex_ctx *x, const pl_object *s, const char *policy)
 	}
 	if (!existed)
 		return XR_OK;
-	append(x->deleted, sizeof x->deleted, "%s/%s (%s)", s->kind, s->name, policy);
-	note(x, "deleted", s, "policy", policy);
-	if (x->json) {
-		cJSON *ev = jevent("delete");
-		add_ids(x, ev, s);
-		cJSON_AddStringToObject(ev, "policy", policy);
-		emit_json(ev);
-	} else if (!x->dry) {
-		detail(x, "deleted %s/%s (%s)", s->kind, s->name, policy);
+	note(x, &x->res->deleted, s, policy);
+	{
+		ex_event ev = event(EX_EV_DELETE);
+		ev.obj = s;
+		ev.ns = shown_ns(x, s);
+		ev.policy = policy;
+		x->sink(x->arg, &ev);
 	}
 	return XR_OK;
 }
@@ -1150,7 +1053,7 @@ delete_hook(ex_ctx *x, const pl_object *s, const char *policy)
 
 #define LOG_CAP (256 * 1024)
 
-/* Prints the log of one container: tail lines (or all when tail < 0). */
+/* The log of one container: tail lines (or all when tail < 0). */
 static void
 print_log(ex_ctx *x, const char *ns, const char *pod, const char *container,
     long tail, int helm_header)
@@ -1159,70 +1062,24 @@ print_log(ex_ctx *x, const char *ns, const char *pod, const char *container,
 	size_t len = 0;
 	int trunc = 0;
 	k8s_err err;
+	ex_event ev = event(EX_EV_LOGS);
 
 	if (buf == NULL)
 		return;
-	if (x->json && tail < 0) {
-		/* a whole log once per run (test --logs and an output-log policy
-		 * may both ask for it) */
-		char key[600];
-		const cJSON *k;
-		snprintf(key, sizeof key, "%s/%s/%s", ns, pod, container);
-		cJSON_ArrayForEach(k, x->logged)
-			if (strcmp(k->valuestring, key) == 0) {
-				free(buf);
-				return;
-			}
-		if (x->logged == NULL)
-			x->logged = cJSON_CreateArray();
-		cJSON_AddItemToArray(x->logged, cJSON_CreateString(key));
-	}
 	memset(&err, 0, sizeof err);
 	if (k8s_logs(x->c, ns, pod, container, tail, buf, LOG_CAP, &len, &trunc, &err) != 0) {
 		warn(x, "no log for pod %s container %s: %s", pod, container, err.msg);
 		free(buf);
 		return;
 	}
-	if (x->json) {
-		cJSON *ev = jevent("logs");
-		char *t = malloc(len + 1);
-		if (t) {
-			memcpy(t, buf, len);
-			t[len] = 0;
-			cJSON_AddStringToObject(ev, "pod", pod);
-			cJSON_AddStringToObject(ev, "container", container);
-			cJSON_AddStringToObject(ev, "namespace", ns);
-			cJSON_AddStringToObject(ev, "text", t);
-			free(t);
-		}
-		emit_json(ev);
-		free(buf);
-		return;
-	}
-	line_break(x);
-	if (helm_header)
-		printf("POD LOGS: %s (%s)\n", pod, container);
-	else if (tail >= 0)
-		printf("    --- pod %s, container %s: last %ld lines ---\n", pod, container, tail);
-	else
-		printf("    --- pod %s, container %s ---\n", pod, container);
-	if (helm_header) {
-		fwrite(buf, 1, len, stdout);
-		if (len && buf[len - 1] != '\n')
-			fputc('\n', stdout);
-	} else {
-		size_t i = 0;
-		while (i < len) {
-			size_t j = i;
-			while (j < len && buf[j] != '\n')
-				j++;
-			printf("    | %.*s\n", (int)(j - i), buf + i);
-			i = j + 1;
-		}
-		if (len == 0)
-			printf("    | (empty)\n");
-	}
-	fflush(stdout);
+	ev.ns = ns;
+	ev.pod = pod;
+	ev.container = container;
+	ev.text = buf;
+	ev.len = len;
+	ev.tail = tail;
+	ev.helm_header = helm_header;
+	x->sink(x->arg, &ev);
 	free(buf);
 }
 
@@ -1283,13 +1140,13 @@ hook_logs(ex_ctx *x, const pl_object *s, long tail, int helm_header, int with_in
 		const char *phase = jstr(jobj(p, "status"), "phase");
 		/* a failed run: the Job's condition says BackoffLimitExceeded,
 		 * its pods say which container exited with which code */
-		if (x->failed_at[0] && phase && strcmp(phase, "Failed") == 0 &&
-		    !strstr(x->failed_at, " exited ")) {
+		if (x->res->error[0] && phase && strcmp(phase, "Failed") == 0 &&
+		    !strstr(x->res->error, " exited ")) {
 			char why[300];
 			why[0] = 0;
 			pod_why(p, why, sizeof why);
 			detail(x, "pod %s: %s", jstr(jobj(p, "metadata"), "name"), why);
-			append(x->failed_at, sizeof x->failed_at, "pod %s: %s",
+			append(x->res->error, sizeof x->res->error, "pod %s: %s",
 			    jstr(jobj(p, "metadata"), "name"), why);
 		}
 		pod_logs(x, p, obj_ns(x, s), tail, helm_header, with_init);
@@ -1333,11 +1190,11 @@ prefetch_kinds(ex_ctx *x)
 	if (x->prefetched || x->dry)
 		return;
 	x->prefetched = 1;
-	for (i = 0; i < x->plan.nobjs && !ex_signal; i++) {
+	for (i = 0; i < x->plan->nobjs && !stopped(x); i++) {
 		k8s_res kr;
 		k8s_err err;
 		memset(&err, 0, sizeof err);
-		(void)k8s_resource(x->c, x->plan.objs[i].api_version, x->plan.objs[i].kind, &kr, &err);
+		(void)k8s_resource(x->c, x->plan->objs[i].api_version, x->plan->objs[i].kind, &kr, &err);
 	}
 }
 
@@ -1357,8 +1214,7 @@ outcome(int r)
 static void
 left_running(ex_ctx *x, const pl_phase *ph, const pl_object *s)
 {
-	append(x->running, sizeof x->running, "%s/%s (%s hook)", s->kind, s->name, ph->name);
-	note(x, "still_running", s, "phase", ph->name);
+	note(x, &x->res->still_running, s, ph->name);
 }
 
 /*
@@ -1484,35 +1340,34 @@ run_hook(ex_ctx *x, const pl_phase *ph, size_t i, int *ran)
 static int
 run_hooks(ex_ctx *x, size_t pi)
 {
-	const pl_phase *ph = &x->plan.phases[pi];
+	const pl_phase *ph = &x->plan->phases[pi];
 	size_t i, j;
 	int r = XR_OK, ran = 0;
 
 	if (ph->nsteps == 0)
 		return XR_OK;
-	if (x->o->no_hooks) {
+	if ((x->o->flags & EX_NO_HOOKS)) {
 		for (i = 0; i < ph->nsteps; i++)
-			x->state[pi][i] = ST_SKIPPED;
-		if (!x->json)
-			printf("%s: %zu hook%s skipped (--no-hooks)\n", ph->name, ph->nsteps,
-			    ph->nsteps == 1 ? "" : "s");
+			x->res->state[pi][i] = EX_ST_SKIPPED;
+		say(x, "%s: %zu hook%s skipped (--no-hooks)", ph->name, ph->nsteps,
+		    ph->nsteps == 1 ? "" : "s");
 		return XR_OK;
 	}
 	for (i = 0; i < ph->nsteps; i++) {
-		if (ex_signal)
+		if (stopped(x))
 			return XR_STOPPED;
 		r = run_hook(x, ph, i, &ran);
 		if (r != XR_OK)
 			break;
-		x->state[pi][i] = ST_DONE;
+		x->res->state[pi][i] = EX_ST_DONE;
 	}
 	if (r == XR_STOPPED)
 		return r;
 	if (r != XR_OK)
-		x->state[pi][i] = ST_FAILED;
-	if (ph->event == PL_EV_TEST && x->o->logs)
+		x->res->state[pi][i] = EX_ST_FAILED;
+	if (ph->event == PL_EV_TEST && (x->o->flags & EX_LOGS))
 		for (j = 0; j < ph->nsteps && j <= i; j++)
-			if (ph->steps[j]->wait == PL_WAIT_SUCCEEDED && x->state[pi][j] != ST_TODO)
+			if (ph->steps[j]->wait == PL_WAIT_SUCCEEDED && x->res->state[pi][j] != EX_ST_TODO)
 				hook_logs(x, ph->steps[j], -1, 1, 1);
 	if (r != XR_OK && !ran)
 		return r;
@@ -1547,7 +1402,7 @@ mark_owned(ex_ctx *x, cJSON *body)
 {
 	cJSON *md = cJSON_GetObjectItemCaseSensitive(body, "metadata"), *a, *l;
 
-	if (!x->release || !cJSON_IsObject(md))
+	if (!x->o->release || !cJSON_IsObject(md))
 		return;
 	if (!cJSON_IsObject(a = cJSON_GetObjectItemCaseSensitive(md, "annotations"))) {
 		cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
@@ -1560,8 +1415,8 @@ mark_owned(ex_ctx *x, cJSON *body)
 	cJSON_DeleteItemFromObjectCaseSensitive(a, "meta.helm.sh/release-name");
 	cJSON_DeleteItemFromObjectCaseSensitive(a, "meta.helm.sh/release-namespace");
 	cJSON_DeleteItemFromObjectCaseSensitive(l, "app.kubernetes.io/managed-by");
-	cJSON_AddStringToObject(a, "meta.helm.sh/release-name", x->release);
-	cJSON_AddStringToObject(a, "meta.helm.sh/release-namespace", x->ns);
+	cJSON_AddStringToObject(a, "meta.helm.sh/release-name", x->o->release);
+	cJSON_AddStringToObject(a, "meta.helm.sh/release-namespace", x->o->ns);
 	cJSON_AddStringToObject(l, "app.kubernetes.io/managed-by", "Helm");
 }
 
@@ -1574,8 +1429,8 @@ crd_of(const ex_ctx *x, const pl_object *s)
 
 	if (slash == NULL)
 		return NULL;
-	for (i = 0; i < x->plan.nobjs; i++) {
-		const pl_object *d = &x->plan.objs[i];
+	for (i = 0; i < x->plan->nobjs; i++) {
+		const pl_object *d = &x->plan->objs[i];
 		const cJSON *spec, *names;
 		const char *group, *kind;
 
@@ -1598,9 +1453,9 @@ render_creates_ns(const ex_ctx *x, const char *ns)
 {
 	size_t i;
 
-	for (i = 0; i < x->plan.nresources; i++)
-		if (strcmp(x->plan.resources[i]->kind, "Namespace") == 0 &&
-		    strcmp(x->plan.resources[i]->name, ns) == 0)
+	for (i = 0; i < x->plan->nresources; i++)
+		if (strcmp(x->plan->resources[i]->kind, "Namespace") == 0 &&
+		    strcmp(x->plan->resources[i]->name, ns) == 0)
 			return 1;
 	return 0;
 }
@@ -1640,7 +1495,7 @@ await_kind(ex_ctx *x, const pl_object *s, const pl_object *crd, k8s_err *err)
 			return XR_OK;
 		if (strcmp(err->reason, "NotFound") != 0)
 			return r_of(err);
-		if (ex_signal)
+		if (stopped(x))
 			return XR_STOPPED;
 		if (dl && k8s_now_ms() >= dl)
 			return XR_TIMEOUT;
@@ -1651,7 +1506,7 @@ await_kind(ex_ctx *x, const pl_object *s, const pl_object *crd, k8s_err *err)
 static int
 apply_resources(ex_ctx *x, size_t pi)
 {
-	const pl_phase *ph = &x->plan.phases[pi];
+	const pl_phase *ph = &x->plan->phases[pi];
 	size_t i;
 	k8s_err err;
 	char **rvs = calloc(ph->nsteps + 1, sizeof *rvs);
@@ -1663,7 +1518,7 @@ apply_resources(ex_ctx *x, size_t pi)
 		const pl_object *s = ph->steps[i];
 		cJSON *live = NULL;
 
-		if (ex_signal) {
+		if (stopped(x)) {
 			r = XR_STOPPED;
 			break;
 		}
@@ -1674,12 +1529,12 @@ apply_resources(ex_ctx *x, size_t pi)
 			dry(x, "PATCH", s, 1, "fieldManager=hookctl",
 			    "server-side apply (application/apply-patch+yaml)", s->body);
 			step_end(x, ph, i, s, "would apply", NULL);
-			x->state[pi][i] = ST_DONE;
+			x->res->state[pi][i] = EX_ST_DONE;
 			continue;
 		}
 		reacting(x);
 		if (crd_of(x, s) != NULL && (r = await_kind(x, s, crd_of(x, s), &err)) != XR_OK) {
-			x->state[pi][i] = ST_FAILED;
+			x->res->state[pi][i] = EX_ST_FAILED;
 			step_end(x, ph, i, s, outcome(r), NULL);
 			detail(x, "%s", err.msg);
 			fail_at(x, "applying %s/%s: %s", s->kind, s->name, err.msg);
@@ -1687,7 +1542,7 @@ apply_resources(ex_ctx *x, size_t pi)
 		}
 		if (k8s_apply(x->c, s->body, obj_ns(x, s), 0, &live, &err) != 0) {
 			r = r_of(&err);
-			x->state[pi][i] = ST_FAILED;
+			x->res->state[pi][i] = EX_ST_FAILED;
 			step_end(x, ph, i, s, outcome(r), r == XR_STOPPED ? "the apply may have "
 			    "reached the server" : NULL);
 			detail(x, "%s", err.msg);
@@ -1696,12 +1551,12 @@ apply_resources(ex_ctx *x, size_t pi)
 			break;
 		}
 		if (rv_of(live))
-			rvs[i] = hk_strdup(rv_of(live));
+			rvs[i] = strdup(rv_of(live));
 		cJSON_Delete(live);
 		step_end(x, ph, i, s, "applied", NULL);
-		x->state[pi][i] = ST_DONE;
+		x->res->state[pi][i] = EX_ST_DONE;
 	}
-	if (r == XR_OK && x->o->wait && !x->dry) {
+	if (r == XR_OK && (x->o->flags & EX_WAIT) && !x->dry) {
 		/* --wait: every object ready, by watch, within --timeout */
 		int64_t t0 = k8s_now_ms(), dl = x->o->timeout_ms ? t0 + x->o->timeout_ms : 0;
 		bound(x);
@@ -1742,10 +1597,10 @@ apply_resources(ex_ctx *x, size_t pi)
 				    s->kind, s->name, err.msg);
 			}
 		}
-		if (r == XR_OK && !x->json)
-			printf("%s: all ready %.1fs (--wait)\n", ph->name, secs(t0));
+		if (r == XR_OK)
+			say(x, "%s: all ready %.1fs (--wait)", ph->name, secs(t0));
 		else if (r != XR_OK && r != XR_STOPPED)
-			detail(x, "%s", x->failed_at);
+			detail(x, "%s", x->res->error);
 	}
 	for (i = 0; i < ph->nsteps; i++)
 		free(rvs[i]);
@@ -1832,7 +1687,7 @@ read_live(ex_ctx *x, const pl_phase *ph, cJSON **live, unsigned char *unknown, k
 static int
 preflight(ex_ctx *x, size_t pi)
 {
-	const pl_phase *ph = &x->plan.phases[pi];
+	const pl_phase *ph = &x->plan->phases[pi];
 	cJSON **live = calloc(ph->nsteps + 1, sizeof *live);
 	unsigned char *unknown = calloc(ph->nsteps + 1, 1);
 	char why[600], first[800];
@@ -1857,9 +1712,9 @@ preflight(ex_ctx *x, size_t pi)
 
 		if (unknown[i] == 1)
 			continue;
-		if (live[i] && !ex_owned(live[i], x->release, x->ns, owner, sizeof owner)) {
+		if (live[i] && !ex_owned(live[i], x->o->release, x->o->ns, owner, sizeof owner)) {
 			snprintf(why, sizeof why, "exists in namespace %s and cannot be imported "
-			    "into release %s: %s", obj_ns(x, s), x->release, owner);
+			    "into release %s: %s", obj_ns(x, s), x->o->release, owner);
 		} else {
 			mark_owned(x, s->body);
 			memset(&err, 0, sizeof err);
@@ -1906,7 +1761,7 @@ preflight(ex_ctx *x, size_t pi)
 static int
 release_exists(ex_ctx *x, size_t pi)
 {
-	const pl_phase *ph = &x->plan.phases[pi];
+	const pl_phase *ph = &x->plan->phases[pi];
 	size_t i;
 	k8s_err err;
 
@@ -1927,7 +1782,7 @@ release_exists(ex_ctx *x, size_t pi)
 	if (ph->nsteps == 0)
 		return XR_OK;
 	fail_at(x, "none of release %s's %zu resources exists in namespace %s (is -n right?); "
-	    "nothing was run or deleted", x->release, ph->nsteps, x->ns);
+	    "nothing was run or deleted", x->o->release, ph->nsteps, x->o->ns);
 	return XR_FAILED;
 }
 
@@ -1961,7 +1816,7 @@ check_ownership(ex_ctx *x, const pl_phase *ph, unsigned char *own, char (*why)[5
 		own[i] = OWN_YES;
 		if (x->dry) {
 			snprintf(q, sizeof q, "ownership check: deleted only if owned by release %s "
-			    "in namespace %s", x->release, x->ns);
+			    "in namespace %s", x->o->release, x->o->ns);
 			dry(x, "GET", s, 1, NULL, q, NULL);
 			continue;
 		}
@@ -1978,7 +1833,7 @@ check_ownership(ex_ctx *x, const pl_phase *ph, unsigned char *own, char (*why)[5
 			snprintf(why[i], sizeof why[i], "%s", err.msg);
 			continue;
 		}
-		if (!ex_owned(live, x->release, x->ns, why[i], sizeof why[i]))
+		if (!ex_owned(live, x->o->release, x->o->ns, why[i], sizeof why[i]))
 			own[i] = OWN_OTHER;
 		cJSON_Delete(live);
 	}
@@ -1987,7 +1842,7 @@ check_ownership(ex_ctx *x, const pl_phase *ph, unsigned char *own, char (*why)[5
 static int
 delete_resources(ex_ctx *x, size_t pi)
 {
-	const pl_phase *ph = &x->plan.phases[pi];
+	const pl_phase *ph = &x->plan->phases[pi];
 	unsigned char *own = calloc(ph->nsteps + 1, 1);
 	char (*why)[520] = calloc(ph->nsteps + 1, sizeof *why);
 	char **rv = calloc(ph->nsteps + 1, sizeof *rv);
@@ -2009,34 +1864,33 @@ delete_resources(ex_ctx *x, size_t pi)
 	for (i = 0; i < ph->nsteps; i++) {
 		const pl_object *s = ph->steps[i];
 
-		if (ex_signal) {
+		if (stopped(x)) {
 			r = XR_STOPPED;
 			break;
 		}
 		memset(&err, 0, sizeof err);
 		step_begin(x, ph, i, s);
 		if (s->policy == PL_POLICY_KEEP) {
-			append(x->kept, sizeof x->kept, "[%s] %s", s->kind, s->name);
-			note(x, "kept", s, NULL, NULL);
+			note(x, &x->res->kept, s, NULL);
 			step_end(x, ph, i, s, "kept", "helm.sh/resource-policy: keep");
-			x->state[pi][i] = ST_SKIPPED;
+			x->res->state[pi][i] = EX_ST_SKIPPED;
 			continue;
 		}
 		if (s->policy == PL_POLICY_OTHER) {
 			step_end(x, ph, i, s, "left in place", "helm.sh/resource-policy is not keep; "
 			    "Helm neither deletes nor lists it");
-			x->state[pi][i] = ST_SKIPPED;
+			x->res->state[pi][i] = EX_ST_SKIPPED;
 			continue;
 		}
 		if (own[i] == OWN_KIND_GONE) {
 			/* nothing to delete */
-			x->state[pi][i] = ST_DONE;
+			x->res->state[pi][i] = EX_ST_DONE;
 			step_end(x, ph, i, s, "not found", "the server does not know this kind");
 			continue;
 		}
 		if (own[i] == OWN_MISSING) {
 			/* as Helm: already gone, no DELETE */
-			x->state[pi][i] = ST_DONE;
+			x->res->state[pi][i] = EX_ST_DONE;
 			step_end(x, ph, i, s, "not found", NULL);
 			continue;
 		}
@@ -2047,10 +1901,10 @@ delete_resources(ex_ctx *x, size_t pi)
 			step_end(x, ph, i, s, "not deleted", said);
 			warn(x, "%s %s/%s not deleted: %s%s", ph->name, s->kind, s->name,
 			    own[i] == OWN_OTHER ? "" : "its ownership could not be verified: ", why[i]);
-			append(x->unowned, sizeof x->unowned, "%s/%s (%s%s)", s->kind, s->name,
-			    own[i] == OWN_OTHER ? "" : "not verified: ", why[i]);
-			note(x, "not_owned", s, "why", why[i]);
-			x->state[pi][i] = ST_SKIPPED;
+			snprintf(said, sizeof said, "%s%s", own[i] == OWN_OTHER ? "" :
+			    "not verified: ", why[i]);
+			note(x, &x->res->not_owned, s, said);
+			x->res->state[pi][i] = EX_ST_SKIPPED;
 			nother++;
 			continue;
 		}
@@ -2058,7 +1912,7 @@ delete_resources(ex_ctx *x, size_t pi)
 		rd = send_delete(x, s, "uninstall; then watch until gone", &existed, &rv[i],
 		    fin[i], sizeof fin[i], &err);
 		if (rd != XR_OK) {
-			x->state[pi][i] = ST_FAILED;
+			x->res->state[pi][i] = EX_ST_FAILED;
 			step_end(x, ph, i, s, outcome(rd), NULL);
 			detail(x, "%s", err.msg);
 			if (r == XR_OK)
@@ -2069,7 +1923,7 @@ delete_resources(ex_ctx *x, size_t pi)
 				break;
 			continue;
 		}
-		x->state[pi][i] = ST_DONE;
+		x->res->state[pi][i] = EX_ST_DONE;
 		step_end(x, ph, i, s, x->dry ? "would delete" : existed ? "deleted" : "not found", NULL);
 	}
 	/* then their ends, together: one stuck object holds back no other deletion */
@@ -2084,8 +1938,7 @@ delete_resources(ex_ctx *x, size_t pi)
 		rd = await_gone(x, s, rv[i], dl, fin[i], &err);
 		if (rd == XR_TIMEOUT) {
 			warn(x, "%s", err.msg);
-			append(x->stuck, sizeof x->stuck, "%s/%s (%s)", s->kind, s->name, fin[i]);
-			note(x, "still_deleting", s, "finalizers", fin[i]);
+			note(x, &x->res->still_deleting, s, fin[i]);
 		} else if (rd != XR_OK) {
 			if (r == XR_OK)
 				fail_at(x, "waiting for %s/%s to be deleted: %s", s->kind, s->name,
@@ -2098,388 +1951,113 @@ delete_resources(ex_ctx *x, size_t pi)
 		free(rv[i]);
 	free(rv);
 	free(fin);
-	if (r == XR_OK && x->kept[0] && !x->json) {
-		printf("These resources were kept due to the resource policy:\n");
-		{
-			/* one per line, as Helm prints them */
-			char *p = x->kept, *q;
-			for (;;) {
-				q = strstr(p, ", [");
-				printf("%.*s\n", q ? (int)(q - p) : (int)strlen(p), p);
-				if (!q)
-					break;
-				p = q + 2;
-			}
-		}
+	if (r == XR_OK && x->res->kept.n) {
+		/* as Helm prints them, one per line */
+		say(x, "These resources were kept due to the resource policy:");
+		for (i = 0; i < x->res->kept.n; i++)
+			say(x, "[%s] %s", x->res->kept.v[i].obj->kind, x->res->kept.v[i].obj->name);
 	}
-	if (r == XR_OK && nother && !x->json) {
+	if (r == XR_OK && nother) {
 		/* as Helm words it, then who owns each */
-		printf("%zu resource(s) were not deleted because they are not owned by this "
-		    "release (or their ownership could not be verified):\n", nother);
+		say(x, "%zu resource(s) were not deleted because they are not owned by this "
+		    "release (or their ownership could not be verified):", nother);
 		for (i = 0; i < ph->nsteps; i++)
 			if (own[i] == OWN_OTHER || own[i] == OWN_UNVERIFIED)
-				printf("[%s] %s: %s\n", ph->steps[i]->kind, ph->steps[i]->name, why[i]);
+				say(x, "[%s] %s: %s", ph->steps[i]->kind, ph->steps[i]->name, why[i]);
 	}
 	free(own);
 	free(why);
 	return r;
 }
 
-/* ---- summary ---- */
-
-/* Writes the summary of the run (text, or the JSON event) to f. */
-static void
-summary_to(ex_ctx *x, int code, FILE *f)
-{
-	char done[4096], notdone[4096], filtered[4096];
-	size_t pi, i;
-
-	done[0] = notdone[0] = filtered[0] = 0;
-	for (i = 0; i < x->plan.nfiltered; i++)
-		append(filtered, sizeof filtered, "%s/%s", x->plan.filtered[i]->kind,
-		    x->plan.filtered[i]->name);
-	for (pi = 0; pi < x->plan.nphases; pi++) {
-		const pl_phase *ph = &x->plan.phases[pi];
-		size_t ndone = 0;
-		for (i = 0; i < ph->nsteps; i++) {
-			const pl_object *s = ph->steps[i];
-			int st = x->state[pi][i];
-			if (st == ST_DONE)
-				ndone++;
-			else
-				append(notdone, sizeof notdone, "%s %s/%s%s", ph->name, s->kind, s->name,
-				    st == ST_FAILED ? " (failed)" : st == ST_SKIPPED ? " (skipped)" : "");
-		}
-		if (ph->nsteps)
-			append(done, sizeof done, "%s %zu/%zu", ph->name, ndone, ph->nsteps);
-	}
-	if (x->json) {
-		cJSON *ev = jevent("summary"), *dn = cJSON_CreateArray(), *nd = cJSON_CreateArray();
-		static const char *const lists[] = { "deleted", "kept", "not_owned",
-		    "still_deleting", "still_running" };
-		static const char *const states[] = { "todo", "done", "failed", "skipped" };
-		char *j;
-
-		for (pi = 0; pi < x->plan.nphases; pi++) {
-			const pl_phase *ph = &x->plan.phases[pi];
-			size_t ndone = 0;
-			cJSON *o;
-			for (i = 0; i < ph->nsteps; i++) {
-				if (x->state[pi][i] == ST_DONE) {
-					ndone++;
-					continue;
-				}
-				if ((o = cJSON_CreateObject()) == NULL)
-					continue;
-				cJSON_AddStringToObject(o, "phase", ph->name);
-				add_ids(x, o, ph->steps[i]);
-				cJSON_AddStringToObject(o, "state", states[x->state[pi][i]]);
-				cJSON_AddItemToArray(nd, o);
-			}
-			if (ph->nsteps && (o = cJSON_CreateObject()) != NULL) {
-				cJSON_AddStringToObject(o, "phase", ph->name);
-				cJSON_AddNumberToObject(o, "done", (double)ndone);
-				cJSON_AddNumberToObject(o, "total", (double)ph->nsteps);
-				cJSON_AddItemToArray(dn, o);
-			}
-		}
-		cJSON_AddStringToObject(ev, "operation", x->op);
-		if (x->release)
-			cJSON_AddStringToObject(ev, "release", x->release);
-		cJSON_AddStringToObject(ev, "namespace", x->ns);
-		cJSON_AddBoolToObject(ev, "ok", code == 0);
-		cJSON_AddNumberToObject(ev, "exit", code);
-		cJSON_AddNumberToObject(ev, "seconds", (double)(int64_t)(secs(x->t0) * 1000) / 1000.0);
-		if (x->failed_at[0])
-			cJSON_AddStringToObject(ev, "error", x->failed_at);
-		cJSON_AddItemToObject(ev, "done", dn);
-		cJSON_AddItemToObject(ev, "not_done", nd);
-		for (i = 0; i < sizeof lists / sizeof *lists; i++) {
-			cJSON *l = cJSON_GetObjectItemCaseSensitive(x->notes, lists[i]);
-			if (l != NULL)
-				cJSON_AddItemToObject(ev, lists[i], cJSON_Duplicate(l, 1));
-			else if (i == 0)
-				cJSON_AddItemToObject(ev, lists[i], cJSON_CreateArray());
-		}
-		if (x->plan.cfg.filter) {
-			cJSON *fo = cJSON_AddArrayToObject(ev, "filtered_out");
-			for (i = 0; fo && i < x->plan.nfiltered; i++) {
-				cJSON *o = cJSON_CreateObject();
-				add_ids(x, o, x->plan.filtered[i]);
-				cJSON_AddItemToArray(fo, o);
-			}
-		}
-		if ((j = cJSON_PrintUnformatted(ev)) != NULL) {
-			fprintf(f, "%s\n", j);
-			free(j);
-		}
-		cJSON_Delete(ev);
-		return;
-	}
-	if (code == 130 || code == 143)
-		fprintf(f, "%s%s%s: INTERRUPTED\n", x->op, x->release ? " " : "",
-		    x->release ? x->release : "");
-	else
-		fprintf(f, "%s%s%s: %s in %.1fs\n", x->op, x->release ? " " : "",
-		    x->release ? x->release : "", x->dry ? "dry run done (nothing sent)" :
-		    code == 0 ? "done" : "FAILED", secs(x->t0));
-	if (code != 0 && x->failed_at[0])
-		fprintf(f, "  error: %s\n", x->failed_at);
-	if (!x->dry) {
-		fprintf(f, "  done: %s\n", done[0] ? done : "nothing");
-		if (notdone[0])
-			fprintf(f, "  not done: %s\n", notdone);
-		if (x->deleted[0])
-			fprintf(f, "  hooks deleted: %s\n", x->deleted);
-		if (x->unowned[0])
-			fprintf(f, "  not deleted, not owned by this release: %s\n", x->unowned);
-		if (x->stuck[0])
-			fprintf(f, "  deleted but still there: %s\n", x->stuck);
-		if (x->running[0])
-			fprintf(f, "  still running in the cluster (not waited for, not deleted): %s\n",
-			    x->running);
-	}
-	if (x->plan.nfiltered)
-		fprintf(f, "  left out by --filter: %s\n", filtered);
-}
-
-static void
-summary(ex_ctx *x, int code)
-{
-	line_break(x);
-	summary_to(x, code, stdout);
-	fflush(stdout);
-}
-
-/* ---- the commands ---- */
-
-static int
-exit_of(int r)
-{
-	switch (r) {
-	case XR_OK: return HK_EXIT_OK;
-	case XR_TIMEOUT: return HK_EXIT_TIMEOUT;
-	case XR_CONNECT: return HK_EXIT_CONNECT;
-	case XR_STOPPED: return ex_signal == SIGTERM ? 143 : 130;
-	default: return HK_EXIT_FAILED;
-	}
-}
+/* ---- the run ---- */
 
 /*
- * An error before the run's first event: on stderr, and with -o json as
- * an error event and the summary on stdout, so that a machine reading
- * stdout always gets a summary.
+ * As Helm builds the release's objects before its first hook: every
+ * resource kind must be known to the server (discovery reads only), but
+ * for the kinds a CustomResourceDefinition of the render defines.
  */
-static void early_error(ex_ctx *x, int code, const char *fmt, ...) PRINTF(3, 4);
-
-static void
-early_error(ex_ctx *x, int code, const char *fmt, ...)
+static int
+kinds_known(ex_ctx *x)
 {
-	char msg[1024];
-	va_list ap;
-	cJSON *ev;
+	size_t i, j;
+	k8s_err err;
+	k8s_res kr;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	hk_warn("%s", msg);
-	if (!x->json)
-		return;
-	ev = jevent("error");
-	cJSON_AddStringToObject(ev, "message", msg);
-	emit_json(ev);
-	ev = jevent("summary");
-	cJSON_AddStringToObject(ev, "operation", x->op);
-	if (x->release)
-		cJSON_AddStringToObject(ev, "release", x->release);
-	cJSON_AddBoolToObject(ev, "ok", 0);
-	cJSON_AddNumberToObject(ev, "exit", code);
-	cJSON_AddStringToObject(ev, "error", msg);
-	emit_json(ev);
+	for (i = 0; i < x->plan->nphases; i++) {
+		const pl_phase *ph = &x->plan->phases[i];
+
+		if (ph->event != PL_EV_RESOURCES)
+			continue;
+		for (j = 0; j < ph->nsteps; j++) {
+			const pl_object *s = ph->steps[j];
+			memset(&err, 0, sizeof err);
+			if (k8s_resource(x->c, s->api_version, s->kind, &kr, &err) == 0)
+				continue;
+			if (strcmp(err.reason, "NotFound") == 0 && crd_of(x, s) != NULL)
+				continue;
+			/* a manifest line is cited only when it is the manifest's fault */
+			if (strcmp(err.reason, "NotFound") == 0) {
+				fail_at(x, "%s:%u:%u: error: %s %s/%s: %s; nothing was changed",
+				    s->file, s->line, s->col, s->api_version, s->kind, s->name,
+				    err.msg);
+				return XR_FAILED;
+			}
+			fail_at(x, "%s; nothing was changed", err.msg);
+			return r_of(&err);
+		}
+	}
+	return XR_OK;
 }
 
-static int
-run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
+/* see exec.h */
+int
+ex_run(const pl_plan *plan, k8s_client *c, const ex_options *o, ex_sink *sink, void *arg,
+    ex_result *res)
 {
-	ex_ctx *x = calloc(1, sizeof *x);
-	hk_inputs in;
-	pl_input *pin;
-	pl_config pc;
-	k8s_opts ko;
-	k8s_err err;
-	struct sigaction sa;
+	ex_ctx ctx, *x = &ctx;
+	ex_event ev;
 	size_t i;
-	int r = XR_OK, code, rb;
+	int r = XR_OK, op = plan->cfg.op;
 
-	if (x == NULL)
-		hk_die(HK_EXIT_FAILED, "out of memory");
-	if (o->nfilters && op != PL_OP_TEST)
-		hk_die(HK_EXIT_USAGE, "--filter: only for test (as helm test --filter)");
-	for (i = 0; i < o->nfilters; i++) {
-		char why[300];
-		if (pl_filter_parse(&x->filter, o->filters[i], why, sizeof why) != 0)
-			hk_die(HK_EXIT_USAGE, "--filter %s: %s", o->filters[i], why);
-	}
+	memset(res, 0, sizeof *res);
+	memset(x, 0, sizeof *x);
 	x->o = o;
-	x->op = opname;
-	x->release = release;
-	x->json = strcmp(o->output, "json") == 0;
-	x->dry = o->dry_run;
-	x->tty = isatty(1);
+	x->plan = plan;
+	x->c = c;
+	x->sink = sink;
+	x->arg = arg;
+	x->res = res;
+	x->dry = (o->flags & EX_DRY_RUN) != 0;
 	x->t0 = k8s_now_ms();
-
-	/* 1. Every input parsed, planned and validated: nothing sent before. */
-	hk_load_inputs(&in, o->files, o->nfiles);
-	pin = hk_alloc((in.n + 1) * sizeof *pin);
-	for (i = 0; i < in.n; i++) {
-		pin[i].path = in.v[i].path;
-		pin[i].buf = in.v[i].buf;
-		pin[i].len = in.v[i].len;
-	}
-	memset(&pc, 0, sizeof pc);
-	pc.op = op;
-	pc.event = event;
-	pc.flags = PL_KEEP_BODIES | (o->skip_unknown_hooks ? PL_SKIP_UNKNOWN_HOOKS : 0);
-	if (o->nfilters)
-		pc.filter = &x->filter;
-	rb = pl_build(&x->plan, pin, in.n, &pc);
-	free(pin);
-	hk_free_inputs(&in);
-	if (x->plan.oom)
-		hk_die(HK_EXIT_FAILED, "out of memory");
-	for (i = 0; i < x->plan.ndiags; i++)
-		if (x->json)
-			hk_emit(hk_diag_event(&x->plan.diags[i]));
-		else
-			hk_print_diag(stderr, &x->plan.diags[i]);
-	if (x->plan.nerrors > 0 || rb != 0) {
-		early_error(x, HK_EXIT_USAGE, "%s: invalid input; nothing was sent to the cluster",
-		    opname);
-		pl_free(&x->plan);
-		pl_filter_free(&x->filter);
-		free(x);
-		return HK_EXIT_USAGE;
-	}
-	for (i = 0; i < x->plan.nphases; i++)
-		x->state[i] = hk_alloc(x->plan.phases[i].nsteps + 1),
-		memset(x->state[i], 0, x->plan.phases[i].nsteps + 1);
-
-	/* 2. The configuration and the client. */
-	memset(&ko, 0, sizeof ko);
-	memset(&err, 0, sizeof err);
-	ko.kubeconfig = o->kubeconfig;
-	ko.context = o->context;
-	ko.namespace = o->ns;
-	ko.insecure = o->insecure;
-	if (k8s_config_load(&x->cfg, &ko, &err) == 0) {
-		const char *why;
-		x->have_cfg = 1;
-		x->ns = x->cfg.namespace;
-		if ((why = pl_check_namespace(x->ns)) != NULL) {
-			char q[256];
-			pl_quote(x->ns, q, sizeof q);
-			code = HK_EXIT_USAGE;
-			early_error(x, code, "namespace %s of context %s: expected %s; nothing "
-			    "was sent", q, x->cfg.context, why);
-			goto out_noclient;
+	for (i = 0; i < plan->nphases; i++)
+		if ((res->state[i] = calloc(plan->phases[i].nsteps + 1, 1)) == NULL) {
+			fail_at(x, "out of memory");
+			return res->status = XR_FAILED;
 		}
-		if (x->cfg.warning[0] && !x->dry)
-			warn(x, "%s", x->cfg.warning);
-	} else if (x->dry) {
-		x->ns = o->ns ? o->ns : "default";
-	} else {
-		code = k8s_exit_code(&err);
-		early_error(x, code, "%s", err.msg);
-		goto out_noclient;
-	}
-	if (!x->dry) {
-		x->c = calloc(1, sizeof *x->c);
-		if (x->c == NULL || k8s_client_init(x->c, &x->cfg, &err) != 0) {
-			code = x->c ? k8s_exit_code(&err) : HK_EXIT_FAILED;
-			early_error(x, code, "%s", x->c ? err.msg : "out of memory");
-			free(x->c);
-			x->c = NULL;
-			goto out_noclient;
-		}
-		if (o->verbose) {
-			x->c->log = log_request;
-			x->c->log_arg = x;
-		}
-		x->c->stop = &ex_signal;
-	}
 
-	/* 3. Signals stop the run between steps and inside waits. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	/* 1. Before anything changes: every kind known to the server. */
 	bound(x);
+	if (!x->dry && op != PL_OP_UNINSTALL && (r = kinds_known(x)) != XR_OK)
+		return res->status = r;
+	ev = event(EX_EV_START);
+	for (i = 0; i < plan->nobjs; i++)
+		if (strcmp(obj_ns(x, &plan->objs[i]), o->ns) != 0)
+			ev.multi_ns = 1;
+	res->started = 1;
+	sink(arg, &ev);
 
-	/* 4. As Helm builds the release's objects before its first hook: every
-	 *    resource kind must be known to the server (discovery reads only). */
-	if (!x->dry && op != PL_OP_UNINSTALL)
-		for (i = 0; i < x->plan.nphases; i++) {
-			const pl_phase *ph = &x->plan.phases[i];
-			size_t j;
-			k8s_res kr;
-			if (ph->event != PL_EV_RESOURCES)
-				continue;
-			for (j = 0; j < ph->nsteps; j++) {
-				const pl_object *s = ph->steps[j];
-				memset(&err, 0, sizeof err);
-				if (k8s_resource(x->c, s->api_version, s->kind, &kr, &err) != 0) {
-					if (strcmp(err.reason, "NotFound") == 0 &&
-					    crd_of(x, s) != NULL)
-						continue;
-					code = strcmp(err.reason, "NotFound") == 0 ? HK_EXIT_FAILED :
-					    k8s_exit_code(&err);
-					/* a manifest line is cited only when it is the manifest's fault */
-					if (code == HK_EXIT_FAILED)
-						fprintf(stderr, "%s:%u:%u: error: %s %s/%s: %s\n",
-						    s->file, s->line, s->col, s->api_version, s->kind,
-						    s->name, err.msg);
-					early_error(x, code, "%s: %s%s; nothing was changed", opname,
-					    code == HK_EXIT_FAILED ? "a resource cannot be sent" :
-					    err.msg, code == HK_EXIT_FAILED ? " (above)" : "");
-					k8s_client_close(x->c);
-					free(x->c);
-					x->c = NULL;
-					goto out_noclient;
-				}
-			}
-		}
-
-	for (i = 0; i < x->plan.nobjs; i++)
-		if (strcmp(obj_ns(x, &x->plan.objs[i]), x->ns) != 0)
-			x->multi_ns = 1;
-	if (x->json) {
-		cJSON *ev = jevent("start");
-		cJSON_AddStringToObject(ev, "operation", opname);
-		if (release)
-			cJSON_AddStringToObject(ev, "release", release);
-		cJSON_AddStringToObject(ev, "namespace", x->ns);
-		cJSON_AddBoolToObject(ev, "dry_run", x->dry);
-		emit_json(ev);
-	} else if (x->dry) {
-		printf("%s%s%s: dry run, namespace %s: every request hookctl would send "
-		    "(nothing is sent)\n", opname, release ? " " : "", release ? release : "", x->ns);
-	}
-
-	bound(x);
-
-	/* 5. Before the first hook: ownership and the server's dry run; for
+	/* 2. Before the first hook: ownership and the server's dry run; for
 	 *    uninstall, that the release is there at all. */
+	bound(x);
 	if (!x->dry)
-		for (i = 0; i < x->plan.nphases && r == XR_OK; i++)
-			if (x->plan.phases[i].event == PL_EV_RESOURCES)
+		for (i = 0; i < plan->nphases && r == XR_OK; i++)
+			if (plan->phases[i].event == PL_EV_RESOURCES)
 				r = op == PL_OP_UNINSTALL ? release_exists(x, i) : preflight(x, i);
 
-	/* 6. The phases in run order. */
-	for (i = 0; i < x->plan.nphases && r == XR_OK; i++) {
-		const pl_phase *ph = &x->plan.phases[i];
+	/* 3. The phases in run order. */
+	for (i = 0; i < plan->nphases && r == XR_OK; i++) {
+		const pl_phase *ph = &plan->phases[i];
 		if (ph->event == PL_EV_RESOURCES) {
 			r = op == PL_OP_UNINSTALL ? delete_resources(x, i) : apply_resources(x, i);
 			continue;
@@ -2490,100 +2068,52 @@ run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
 			break;
 		}
 	}
-	if (ex_signal && r == XR_OK)
+	if (stopped(x) && r == XR_OK)
 		r = XR_STOPPED;
-	if (r == XR_OK && x->stuck[0]) {
+	if (r == XR_OK && res->still_deleting.n) {
 		/* the post-delete hooks ran (Helm does not wait at all); the
 		 * deletions that did not finish within --timeout are the error */
-		char d[32];
-		fmt_dur(x->o->timeout_ms, d, sizeof d);
+		char d[32], list[700];
+		list[0] = 0;
+		for (i = 0; i < res->still_deleting.n; i++)
+			append(list, sizeof list, "%s/%s (%s)", res->still_deleting.v[i].obj->kind,
+			    res->still_deleting.v[i].obj->name, res->still_deleting.v[i].detail);
+		fmt_dur(o->timeout_ms, d, sizeof d);
 		r = XR_TIMEOUT;
-		fail_at(x, "deleted, but still there after %s: %s", d, x->stuck);
+		fail_at(x, "deleted, but still there after %s: %s", d, list);
 	}
-	code = exit_of(r);
 	if (r == XR_STOPPED)
-		fail_at(x, "stopped by %s",
-		    ex_signal == SIGTERM ? "SIGTERM" : "SIGINT");
-	if (x->plan.nphases == 1 && x->plan.phases[0].nsteps == 0 && !x->json)
-		printf("%s: no hooks for this event%s\n", x->plan.phases[0].name,
-		    x->plan.nfiltered ? " left after --filter" : "");
-	summary(x, code);
-	if (code != 0)
-		hk_warn("%s%s%s failed: %s", opname, release ? " " : "", release ? release : "",
-		    x->failed_at[0] ? x->failed_at : "see above");
-	if (x->c) {
-		k8s_client_close(x->c);
-		free(x->c);
-	}
-out_noclient:
-	if (x->have_cfg)
-		k8s_config_free(&x->cfg);
-	for (i = 0; i < x->plan.nphases; i++)
-		free(x->state[i]);
-	pl_free(&x->plan);
-	pl_filter_free(&x->filter);
-	cJSON_Delete(x->notes);
-	cJSON_Delete(x->logged);
-	free(x);
-	return code;
+		fail_at(x, "stopped by %s", *o->stop == SIGTERM ? "SIGTERM" : "SIGINT");
+	if (plan->nphases == 1 && plan->phases[0].nsteps == 0)
+		say(x, "%s: no hooks for this event%s", plan->phases[0].name,
+		    plan->nfiltered ? " left after --filter" : "");
+	res->seconds = secs(x->t0);
+	return res->status = r;
 }
 
-/* The release name (first argument) of a release command. */
-static const char *
-release_arg(hk_opts *o)
+static void
+items_free(ex_items *l)
 {
-	const char *why;
+	size_t i;
 
-	if (o->nargs != 1 || o->nfiles == 0)
-		hk_usage(o->usage);
-	if ((why = pl_check_release(o->args[0])) != NULL) {
-		char q[256];
-		pl_quote(o->args[0], q, sizeof q);
-		hk_die(HK_EXIT_USAGE, "release %s: expected %s", q, why);
-	}
-	return o->args[0];
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].detail);
+	free(l->v);
+	memset(l, 0, sizeof *l);
 }
 
-int
-hk_cmd_run(hk_opts *o)
+/* see exec.h */
+void
+ex_result_free(ex_result *res, const pl_plan *plan)
 {
-	int ev;
+	size_t i;
 
-	if (o->nargs != 1 || o->nfiles == 0)
-		hk_usage(o->usage);
-	if ((ev = pl_event_parse(o->args[0])) < 0)
-		hk_die(HK_EXIT_USAGE, "run %s: unknown event (expected pre-install, post-install, "
-		    "pre-delete, post-delete, pre-upgrade, post-upgrade, pre-rollback, "
-		    "post-rollback, test)", o->args[0]);
-	return run_op(o, "run", PL_OP_RUN, ev, NULL);
-}
-
-int
-hk_cmd_install(hk_opts *o)
-{
-	return run_op(o, "install", PL_OP_INSTALL, 0, release_arg(o));
-}
-
-int
-hk_cmd_upgrade(hk_opts *o)
-{
-	return run_op(o, "upgrade", PL_OP_UPGRADE, 0, release_arg(o));
-}
-
-int
-hk_cmd_uninstall(hk_opts *o)
-{
-	return run_op(o, "uninstall", PL_OP_UNINSTALL, 0, release_arg(o));
-}
-
-int
-hk_cmd_rollback(hk_opts *o)
-{
-	return run_op(o, "rollback", PL_OP_ROLLBACK, 0, release_arg(o));
-}
-
-int
-hk_cmd_test(hk_opts *o)
-{
-	return run_op(o, "test", PL_OP_TEST, 0, release_arg(o));
+	for (i = 0; i < plan->nphases; i++)
+		free(res->state[i]);
+	items_free(&res->deleted);
+	items_free(&res->kept);
+	items_free(&res->not_owned);
+	items_free(&res->still_deleting);
+	items_free(&res->still_running);
+	memset(res, 0, sizeof *res);
 }

@@ -14,6 +14,7 @@
 #include <float.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +28,9 @@
 #endif
 
 #include "cJSON.h"
+#include "exec.h"
 #include "hookctl.h"
+#include "k8s_min.h"
 #include "plan.h"
 #include "yaml_min.h"
 
@@ -1074,7 +1077,8 @@ hk_emit(cJSON *ev)
 
 /* Loads -f inputs and builds the plan; the inputs are freed before return. */
 static int
-build_plan(hk_opts *o, pl_plan *p, int op, const pl_filter *filter)
+build_plan(hk_opts *o, pl_plan *p, int op, int event, unsigned flags,
+    const pl_filter *filter)
 {
 	hk_inputs in;
 	pl_input *v;
@@ -1091,11 +1095,14 @@ build_plan(hk_opts *o, pl_plan *p, int op, const pl_filter *filter)
 	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.op = op;
-	cfg.flags = o->skip_unknown_hooks ? PL_SKIP_UNKNOWN_HOOKS : 0;
+	cfg.event = event;
+	cfg.flags = flags | (o->skip_unknown_hooks ? PL_SKIP_UNKNOWN_HOOKS : 0);
 	cfg.filter = filter;
 	r = pl_build(p, v, in.n, &cfg);
 	free(v);
 	hk_free_inputs(&in);
+	if (p->oom)
+		hk_die(HK_EXIT_FAILED, "out of memory");
 	return r;
 }
 
@@ -1221,7 +1228,7 @@ hk_cmd_plan(hk_opts *o)
 	}
 	/* no cJSON memory outlives a document in pl_build without PL_KEEP_BODIES */
 	arena_begin();
-	r = build_plan(o, &p, op, o->nfilters ? &filter : NULL);
+	r = build_plan(o, &p, op, 0, 0, o->nfilters ? &filter : NULL);
 	arena_end();
 	pl_filter_free(&filter);
 	fflush(stdout);
@@ -1261,7 +1268,7 @@ hk_cmd_lint(hk_opts *o)
 	refuse_cluster_flags(o);
 	if (o->nfilters)
 		hk_die(HK_EXIT_USAGE, "--filter: only for test (plan test)");
-	build_plan(o, &p, PL_OP_INSTALL, NULL);
+	build_plan(o, &p, PL_OP_INSTALL, 0, 0, NULL);
 	code = p.nerrors ? HK_EXIT_USAGE : (p.nwarnings && o->strict) ? 1 : 0;
 	if (strcmp(o->output, "json") == 0) {
 		cJSON *ev;
@@ -1282,4 +1289,696 @@ hk_cmd_lint(hk_opts *o)
 	}
 	pl_free(&p);
 	return code;
+}
+
+/* ====================== the cluster commands ====================== */
+
+/*
+ * What a cluster command keeps while the executor runs: the options, the
+ * renderer's state (an open progress line on a tty), and the logs already
+ * shown (-o json shows a pod's whole log once).
+ */
+typedef struct {
+	const ex_options *eo;
+	k8s_client *c;
+	int json, dry, tty;
+	int open;                /* a progress line is open on a tty */
+	int multi_ns;            /* step lines name their namespace */
+	char line[600];          /* the open line's head */
+	cJSON *logged;           /* -o json: "ns/pod/container" shown whole */
+} run_view;
+
+/* The only global state of the CLI beyond argv0: the signal that asked
+ * the run to stop (ex_options.stop points here). */
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static cJSON *
+jevent(const char *type)
+{
+	cJSON *ev = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(ev, "event", type);
+	return ev;
+}
+
+/* Kind, name and, for a namespaced kind, namespace. */
+static void
+add_ids(cJSON *ev, const pl_object *s, const char *ns)
+{
+	cJSON_AddStringToObject(ev, "kind", s->kind);
+	cJSON_AddStringToObject(ev, "name", s->name);
+	if (ns)
+		cJSON_AddStringToObject(ev, "namespace", ns);
+}
+
+/* Closes an open progress line so that something else can be printed. */
+static void
+line_break(run_view *v)
+{
+	if (v->open) {
+		fputc('\n', stdout);
+		v->open = 0;
+	}
+}
+
+static void
+json_event(run_view *v, const ex_event *e)
+{
+	cJSON *ev = NULL;
+
+	switch (e->type) {
+	case EX_EV_START:
+		ev = jevent("start");
+		cJSON_AddStringToObject(ev, "operation", v->eo->op);
+		if (v->eo->release)
+			cJSON_AddStringToObject(ev, "release", v->eo->release);
+		cJSON_AddStringToObject(ev, "namespace", v->eo->ns);
+		cJSON_AddBoolToObject(ev, "dry_run", v->dry);
+		break;
+	case EX_EV_STEP:
+		if (e->result == NULL)
+			return;
+		ev = jevent("step");
+		cJSON_AddStringToObject(ev, "phase", e->phase);
+		cJSON_AddNumberToObject(ev, "index", (double)e->index);
+		cJSON_AddNumberToObject(ev, "total", (double)e->total);
+		add_ids(ev, e->obj, e->ns);
+		cJSON_AddStringToObject(ev, "result", e->result);
+		cJSON_AddNumberToObject(ev, "seconds", (double)(int64_t)(e->seconds * 1000) / 1000.0);
+		if (e->note)
+			cJSON_AddStringToObject(ev, "detail", e->note);
+		break;
+	case EX_EV_WARNING:
+		ev = jevent("warning");
+		cJSON_AddStringToObject(ev, "message", e->text);
+		break;
+	case EX_EV_REQUEST:
+		ev = jevent("request");
+		cJSON_AddStringToObject(ev, "verb", e->verb);
+		cJSON_AddStringToObject(ev, "path", e->path);
+		if (e->query)
+			cJSON_AddStringToObject(ev, "query", e->query);
+		cJSON_AddStringToObject(ev, "why", e->text);
+		if (e->body)
+			cJSON_AddItemToObject(ev, "body", cJSON_Duplicate(e->body, 1));
+		break;
+	case EX_EV_DELETE:
+		ev = jevent("delete");
+		add_ids(ev, e->obj, e->ns);
+		cJSON_AddStringToObject(ev, "policy", e->policy);
+		break;
+	case EX_EV_LOGS: {
+		char key[600], *t;
+		const cJSON *k;
+
+		if (e->tail < 0) {
+			/* a whole log once (test --logs and an output-log policy
+			 * may both ask for it) */
+			snprintf(key, sizeof key, "%s/%s/%s", e->ns, e->pod, e->container);
+			cJSON_ArrayForEach(k, v->logged)
+				if (strcmp(k->valuestring, key) == 0)
+					return;
+			if (v->logged == NULL)
+				v->logged = cJSON_CreateArray();
+			cJSON_AddItemToArray(v->logged, cJSON_CreateString(key));
+		}
+		if ((t = malloc(e->len + 1)) == NULL)
+			return;
+		memcpy(t, e->text, e->len);
+		t[e->len] = 0;
+		ev = jevent("logs");
+		cJSON_AddStringToObject(ev, "pod", e->pod);
+		cJSON_AddStringToObject(ev, "container", e->container);
+		cJSON_AddStringToObject(ev, "namespace", e->ns);
+		cJSON_AddStringToObject(ev, "text", t);
+		free(t);
+		break;
+	}
+	case EX_EV_TRACE:
+		fflush(stdout);
+		fprintf(stderr, "hookctl: %s\n", e->text);
+		return;
+	default:
+		return;
+	}
+	hk_emit(ev);
+}
+
+static void
+text_event(run_view *v, const ex_event *e)
+{
+	switch (e->type) {
+	case EX_EV_START:
+		v->multi_ns = e->multi_ns;
+		if (v->dry)
+			printf("%s%s%s: dry run, namespace %s: every request hookctl would send "
+			    "(nothing is sent)\n", v->eo->op, v->eo->release ? " " : "",
+			    v->eo->release ? v->eo->release : "", v->eo->ns);
+		break;
+	case EX_EV_STEP:
+		if (e->result == NULL) {
+			const char *ns = v->multi_ns ? e->ns : NULL;
+			snprintf(v->line, sizeof v->line, "%s [%zu/%zu] %s/%s%s%s", e->phase,
+			    e->index, e->total, e->obj->kind, e->obj->name, ns ? " -n " : "",
+			    ns ? ns : "");
+			if (v->dry) {
+				printf("%s\n", v->line);
+			} else if (v->tty) {
+				printf("%s ... ", v->line);
+				v->open = 1;
+			}
+			break;
+		}
+		if (v->dry)
+			break;
+		if (!v->open)
+			printf("%s ... ", v->line);
+		printf("%s %.1fs%s%s%s\n", e->result, e->seconds, e->note ? " (" : "",
+		    e->note ? e->note : "", e->note ? ")" : "");
+		v->open = 0;
+		break;
+	case EX_EV_DETAIL:
+		line_break(v);
+		printf("    %s\n", e->text);
+		break;
+	case EX_EV_SAY:
+		line_break(v);
+		printf("%s\n", e->text);
+		break;
+	case EX_EV_WARNING:
+		line_break(v);
+		fflush(stdout);
+		hk_warn("warning: %s", e->text);
+		break;
+	case EX_EV_REQUEST:
+		line_break(v);
+		printf("    %s %s%s%s  # %s\n", e->verb, e->path, e->query ? "?" : "",
+		    e->query ? e->query : "", e->text);
+		if (e->body) {
+			char *j = cJSON_PrintUnformatted(e->body);
+			if (j) {
+				printf("      %s\n", j);
+				free(j);
+			}
+		}
+		break;
+	case EX_EV_DELETE:
+		if (!v->dry) {
+			line_break(v);
+			printf("    deleted %s/%s (%s)\n", e->obj->kind, e->obj->name, e->policy);
+		}
+		break;
+	case EX_EV_LOGS:
+		line_break(v);
+		if (e->helm_header)
+			printf("POD LOGS: %s (%s)\n", e->pod, e->container);
+		else if (e->tail >= 0)
+			printf("    --- pod %s, container %s: last %ld lines ---\n", e->pod,
+			    e->container, e->tail);
+		else
+			printf("    --- pod %s, container %s ---\n", e->pod, e->container);
+		if (e->helm_header) {
+			fwrite(e->text, 1, e->len, stdout);
+			if (e->len && e->text[e->len - 1] != '\n')
+				fputc('\n', stdout);
+		} else {
+			size_t i = 0, j;
+			while (i < e->len) {
+				for (j = i; j < e->len && e->text[j] != '\n'; j++)
+					;
+				printf("    | %.*s\n", (int)(j - i), e->text + i);
+				i = j + 1;
+			}
+			if (e->len == 0)
+				printf("    | (empty)\n");
+		}
+		break;
+	case EX_EV_TRACE:
+		line_break(v);
+		fflush(stdout);
+		fprintf(stderr, "hookctl: %s\n", e->text);
+		break;
+	}
+	fflush(stdout);
+}
+
+/* The executor's sink: text or -o json. */
+static void
+render(void *arg, const ex_event *e)
+{
+	run_view *v = arg;
+
+	if (v->json)
+		json_event(v, e);
+	else
+		text_event(v, e);
+}
+
+/* -v: one line per request on stderr. */
+static void
+log_request(void *arg, const char *verb, const char *path, int status, long ms)
+{
+	run_view *v = arg;
+
+	if (!v->json)
+		line_break(v);
+	fflush(stdout);
+	fprintf(stderr, "hookctl: %s %s -> %d (%ld ms)\n", verb, path, status, ms);
+}
+
+/* "Kind/name (detail[suffix]), ..." of a summary list, text. */
+static void
+items_text(const ex_items *l, const char *suffix, char *buf, size_t cap)
+{
+	size_t i, n = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < l->n && n + 8 < cap; i++) {
+		int w = snprintf(buf + n, cap - n, "%s%s/%s (", i ? ", " : "", l->v[i].obj->kind,
+		    l->v[i].obj->name);
+		if (w < 0 || (size_t)w >= cap - n)
+			break;
+		n += (size_t)w;
+		w = snprintf(buf + n, cap - n, "%s%s", l->v[i].detail, suffix);
+		if (w < 0 || (size_t)w >= cap - n)
+			break;
+		n += (size_t)w;
+		if (n + 1 < cap)
+			buf[n++] = ')', buf[n] = 0;
+	}
+}
+
+/* A summary list, -o json: [{"kind", "name", ["namespace"], key: detail}]. */
+static cJSON *
+items_json(const ex_items *l, const char *key)
+{
+	cJSON *a = cJSON_CreateArray(), *o;
+	size_t i;
+
+	for (i = 0; a && i < l->n; i++)
+		if ((o = cJSON_CreateObject()) != NULL) {
+			add_ids(o, l->v[i].obj, l->v[i].ns);
+			if (key)
+				cJSON_AddStringToObject(o, key, l->v[i].detail);
+			cJSON_AddItemToArray(a, o);
+		}
+	return a;
+}
+
+/* The run's summary: the last lines of the text output, or the last event. */
+static void
+summary(run_view *v, const pl_plan *p, const ex_result *res, int code)
+{
+	static const char *const states[] = { "todo", "done", "failed", "skipped" };
+	char done[4096], notdone[4096], filtered[4096], list[4096];
+	size_t pi, i;
+
+	line_break(v);
+	done[0] = notdone[0] = filtered[0] = 0;
+	if (v->json) {
+		cJSON *ev = jevent("summary"), *dn = cJSON_CreateArray(), *nd = cJSON_CreateArray();
+
+		for (pi = 0; pi < p->nphases; pi++) {
+			const pl_phase *ph = &p->phases[pi];
+			size_t ndone = 0;
+			cJSON *o;
+			for (i = 0; i < ph->nsteps; i++) {
+				if (res->state[pi][i] == EX_ST_DONE) {
+					ndone++;
+					continue;
+				}
+				if ((o = cJSON_CreateObject()) == NULL)
+					continue;
+				cJSON_AddStringToObject(o, "phase", ph->name);
+				add_ids(o, ph->steps[i], ex_shown_ns(v->c, v->eo->ns, ph->steps[i]));
+				cJSON_AddStringToObject(o, "state", states[res->state[pi][i]]);
+				cJSON_AddItemToArray(nd, o);
+			}
+			if (ph->nsteps && (o = cJSON_CreateObject()) != NULL) {
+				cJSON_AddStringToObject(o, "phase", ph->name);
+				cJSON_AddNumberToObject(o, "done", (double)ndone);
+				cJSON_AddNumberToObject(o, "total", (double)ph->nsteps);
+				cJSON_AddItemToArray(dn, o);
+			}
+		}
+		cJSON_AddStringToObject(ev, "operation", v->eo->op);
+		if (v->eo->release)
+			cJSON_AddStringToObject(ev, "release", v->eo->release);
+		cJSON_AddStringToObject(ev, "namespace", v->eo->ns);
+		cJSON_AddBoolToObject(ev, "ok", code == 0);
+		cJSON_AddNumberToObject(ev, "exit", code);
+		cJSON_AddNumberToObject(ev, "seconds", (double)(int64_t)(res->seconds * 1000) / 1000.0);
+		if (res->error[0])
+			cJSON_AddStringToObject(ev, "error", res->error);
+		cJSON_AddItemToObject(ev, "done", dn);
+		cJSON_AddItemToObject(ev, "not_done", nd);
+		cJSON_AddItemToObject(ev, "deleted", items_json(&res->deleted, "policy"));
+		if (res->kept.n)
+			cJSON_AddItemToObject(ev, "kept", items_json(&res->kept, NULL));
+		if (res->not_owned.n)
+			cJSON_AddItemToObject(ev, "not_owned", items_json(&res->not_owned, "why"));
+		if (res->still_deleting.n)
+			cJSON_AddItemToObject(ev, "still_deleting",
+			    items_json(&res->still_deleting, "finalizers"));
+		if (res->still_running.n)
+			cJSON_AddItemToObject(ev, "still_running",
+			    items_json(&res->still_running, "phase"));
+		if (p->cfg.filter) {
+			cJSON *fo = cJSON_AddArrayToObject(ev, "filtered_out");
+			for (i = 0; fo && i < p->nfiltered; i++) {
+				cJSON *o = cJSON_CreateObject();
+				add_ids(o, p->filtered[i], ex_shown_ns(v->c, v->eo->ns, p->filtered[i]));
+				cJSON_AddItemToArray(fo, o);
+			}
+		}
+		hk_emit(ev);
+		return;
+	}
+	for (i = 0; i < p->nfiltered; i++)
+		snprintf(filtered + strlen(filtered), sizeof filtered - strlen(filtered), "%s%s/%s",
+		    i ? ", " : "", p->filtered[i]->kind, p->filtered[i]->name);
+	for (pi = 0; pi < p->nphases; pi++) {
+		const pl_phase *ph = &p->phases[pi];
+		size_t ndone = 0, n;
+		for (i = 0; i < ph->nsteps; i++) {
+			const pl_object *s = ph->steps[i];
+			int st = res->state[pi][i];
+			if (st == EX_ST_DONE) {
+				ndone++;
+				continue;
+			}
+			n = strlen(notdone);
+			if (n + 8 < sizeof notdone)
+				snprintf(notdone + n, sizeof notdone - n, "%s%s %s/%s%s", n ? ", " : "",
+				    ph->name, s->kind, s->name, st == EX_ST_FAILED ? " (failed)" :
+				    st == EX_ST_SKIPPED ? " (skipped)" : "");
+		}
+		n = strlen(done);
+		if (ph->nsteps && n + 8 < sizeof done)
+			snprintf(done + n, sizeof done - n, "%s%s %zu/%zu", n ? ", " : "", ph->name,
+			    ndone, ph->nsteps);
+	}
+	if (code == 130 || code == 143)
+		printf("%s%s%s: INTERRUPTED\n", v->eo->op, v->eo->release ? " " : "",
+		    v->eo->release ? v->eo->release : "");
+	else
+		printf("%s%s%s: %s in %.1fs\n", v->eo->op, v->eo->release ? " " : "",
+		    v->eo->release ? v->eo->release : "", v->dry ? "dry run done (nothing sent)" :
+		    code == 0 ? "done" : "FAILED", res->seconds);
+	if (code != 0 && res->error[0])
+		printf("  error: %s\n", res->error);
+	if (!v->dry) {
+		printf("  done: %s\n", done[0] ? done : "nothing");
+		if (notdone[0])
+			printf("  not done: %s\n", notdone);
+		items_text(&res->deleted, "", list, sizeof list);
+		if (list[0])
+			printf("  hooks deleted: %s\n", list);
+		items_text(&res->not_owned, "", list, sizeof list);
+		if (list[0])
+			printf("  not deleted, not owned by this release: %s\n", list);
+		items_text(&res->still_deleting, "", list, sizeof list);
+		if (list[0])
+			printf("  deleted but still there: %s\n", list);
+		items_text(&res->still_running, " hook", list, sizeof list);
+		if (list[0])
+			printf("  still running in the cluster (not waited for, not deleted): %s\n",
+			    list);
+	}
+	if (p->nfiltered)
+		printf("  left out by --filter: %s\n", filtered);
+	fflush(stdout);
+}
+
+/*
+ * An error before the run's first event: on stderr, and with -o json as
+ * an error event and a summary on stdout, so that a machine reading
+ * stdout always gets a summary.
+ */
+static void early_error(int json, const char *op, const char *release, int code,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+early_error(int json, const char *op, const char *release, int code, const char *fmt, ...)
+{
+	char msg[1100];
+	va_list ap;
+	cJSON *ev;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	hk_warn("%s", msg);
+	if (!json)
+		return;
+	ev = jevent("error");
+	cJSON_AddStringToObject(ev, "message", msg);
+	hk_emit(ev);
+	ev = jevent("summary");
+	cJSON_AddStringToObject(ev, "operation", op);
+	if (release)
+		cJSON_AddStringToObject(ev, "release", release);
+	cJSON_AddBoolToObject(ev, "ok", 0);
+	cJSON_AddNumberToObject(ev, "exit", code);
+	cJSON_AddStringToObject(ev, "error", msg);
+	hk_emit(ev);
+}
+
+/* The exit code of a configuration or client error (k8s_err.cat). */
+static int
+exit_of_k8s(const k8s_err *e)
+{
+	switch (e->cat) {
+	case K8S_OK: return HK_EXIT_OK;
+	case K8S_ECONFIG: return HK_EXIT_USAGE;
+	case K8S_ECONNECT: return HK_EXIT_CONNECT;
+	case K8S_ETIMEOUT: return HK_EXIT_TIMEOUT;
+	default: return HK_EXIT_FAILED;
+	}
+}
+
+/* The exit code of a run's status. */
+static int
+exit_of_run(int status)
+{
+	switch (status) {
+	case EX_R_OK: return HK_EXIT_OK;
+	case EX_R_TIMEOUT: return HK_EXIT_TIMEOUT;
+	case EX_R_CONNECT: return HK_EXIT_CONNECT;
+	case EX_R_STOPPED: return stop_signal == SIGTERM ? 143 : 130;
+	default: return HK_EXIT_FAILED;
+	}
+}
+
+/*
+ * A cluster command: every input read, planned and validated before
+ * anything is sent; then the configuration, the client, the signals, and
+ * the executor with a renderer as its sink.
+ */
+static int
+run_op(hk_opts *o, const char *opname, int op, int event, const char *release)
+{
+	ex_options eo;
+	ex_result res;
+	run_view v;
+	pl_filter filter;
+	pl_plan plan;
+	k8s_config cfg;
+	k8s_opts ko;
+	k8s_err err;
+	k8s_client *c = NULL;
+	struct sigaction sa;
+	size_t i;
+	int code, have_cfg = 0;
+
+	memset(&filter, 0, sizeof filter);
+	memset(&v, 0, sizeof v);
+	memset(&eo, 0, sizeof eo);
+	if (o->nfilters && op != PL_OP_TEST)
+		hk_die(HK_EXIT_USAGE, "--filter: only for test (as helm test --filter)");
+	for (i = 0; i < o->nfilters; i++) {
+		char why[300];
+		if (pl_filter_parse(&filter, o->filters[i], why, sizeof why) != 0)
+			hk_die(HK_EXIT_USAGE, "--filter %s: %s", o->filters[i], why);
+	}
+	v.json = strcmp(o->output, "json") == 0;
+	v.dry = o->dry_run;
+	v.tty = isatty(1);
+	v.eo = &eo;
+	eo.op = opname;
+	eo.release = release;
+	eo.timeout_ms = o->timeout_ms;
+	eo.stop = &stop_signal;
+	eo.flags = (o->wait ? EX_WAIT : 0) | (o->no_hooks ? EX_NO_HOOKS : 0) |
+	    (o->logs ? EX_LOGS : 0) | (o->dry_run ? EX_DRY_RUN : 0) |
+	    (o->show_secrets ? EX_SHOW_SECRETS : 0) | (o->verbose ? EX_TRACE : 0);
+
+	/* 1. Every input parsed, planned and validated: nothing sent before. */
+	if (build_plan(o, &plan, op, event, PL_KEEP_BODIES, o->nfilters ? &filter : NULL) != 0 ||
+	    plan.nerrors > 0) {
+		for (i = 0; i < plan.ndiags; i++)
+			if (v.json)
+				hk_emit(hk_diag_event(&plan.diags[i]));
+			else
+				hk_print_diag(stderr, &plan.diags[i]);
+		early_error(v.json, opname, release, HK_EXIT_USAGE, "%s: invalid input; nothing "
+		    "was sent to the cluster", opname);
+		pl_free(&plan);
+		pl_filter_free(&filter);
+		return HK_EXIT_USAGE;
+	}
+	for (i = 0; i < plan.ndiags; i++)
+		if (v.json)
+			hk_emit(hk_diag_event(&plan.diags[i]));
+		else
+			hk_print_diag(stderr, &plan.diags[i]);
+
+	/* 2. The configuration and the client. */
+	memset(&ko, 0, sizeof ko);
+	memset(&err, 0, sizeof err);
+	ko.kubeconfig = o->kubeconfig;
+	ko.context = o->context;
+	ko.namespace = o->ns;
+	ko.insecure = o->insecure;
+	if (k8s_config_load(&cfg, &ko, &err) == 0) {
+		const char *why;
+		have_cfg = 1;
+		eo.ns = cfg.namespace;
+		if ((why = pl_check_namespace(eo.ns)) != NULL) {
+			char q[256];
+			pl_quote(eo.ns, q, sizeof q);
+			code = HK_EXIT_USAGE;
+			early_error(v.json, opname, release, code, "namespace %s of context %s: "
+			    "expected %s; nothing was sent", q, cfg.context, why);
+			goto out;
+		}
+	} else if (o->dry_run) {
+		eo.ns = o->ns ? o->ns : "default";
+	} else {
+		code = exit_of_k8s(&err);
+		early_error(v.json, opname, release, code, "%s", err.msg);
+		goto out;
+	}
+	if (!o->dry_run) {
+		c = calloc(1, sizeof *c);
+		if (c == NULL || k8s_client_init(c, &cfg, &err) != 0) {
+			code = c ? exit_of_k8s(&err) : HK_EXIT_FAILED;
+			early_error(v.json, opname, release, code, "%s", c ? err.msg : "out of memory");
+			free(c);
+			c = NULL;
+			goto out;
+		}
+		if (o->verbose) {
+			c->log = log_request;
+			c->log_arg = &v;
+		}
+		c->stop = &stop_signal;
+	}
+	v.c = c;
+	if (have_cfg && cfg.warning[0] && !o->dry_run) {
+		ex_event w;
+		memset(&w, 0, sizeof w);
+		w.type = EX_EV_WARNING;
+		w.text = cfg.warning;
+		render(&v, &w);
+	}
+
+	/* 3. Signals end the run's waits (without SA_RESTART, so that a
+	 *    blocked call returns), and the run says what it did. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* 4. The run. */
+	ex_run(&plan, c, &eo, render, &v, &res);
+	code = exit_of_run(res.status);
+	if (!res.started)
+		early_error(v.json, opname, release, code, "%s: %s", opname, res.error);
+	else {
+		summary(&v, &plan, &res, code);
+		if (code != 0)
+			hk_warn("%s%s%s failed: %s", opname, release ? " " : "",
+			    release ? release : "", res.error[0] ? res.error : "see above");
+	}
+	ex_result_free(&res, &plan);
+out:
+	if (c) {
+		k8s_client_close(c);
+		free(c);
+	}
+	if (have_cfg)
+		k8s_config_free(&cfg);
+	cJSON_Delete(v.logged);
+	pl_free(&plan);
+	pl_filter_free(&filter);
+	return code;
+}
+
+/* The release name (first argument) of a release command. */
+static const char *
+release_arg(hk_opts *o)
+{
+	const char *why;
+
+	if (o->nargs != 1 || o->nfiles == 0)
+		hk_usage(o->usage);
+	if ((why = pl_check_release(o->args[0])) != NULL) {
+		char q[256];
+		pl_quote(o->args[0], q, sizeof q);
+		hk_die(HK_EXIT_USAGE, "release %s: expected %s", q, why);
+	}
+	return o->args[0];
+}
+
+int
+hk_cmd_run(hk_opts *o)
+{
+	int ev;
+
+	if (o->nargs != 1 || o->nfiles == 0)
+		hk_usage(o->usage);
+	if ((ev = pl_event_parse(o->args[0])) < 0)
+		hk_die(HK_EXIT_USAGE, "run %s: unknown event (expected pre-install, post-install, "
+		    "pre-delete, post-delete, pre-upgrade, post-upgrade, pre-rollback, "
+		    "post-rollback, test)", o->args[0]);
+	return run_op(o, "run", PL_OP_RUN, ev, NULL);
+}
+
+int
+hk_cmd_install(hk_opts *o)
+{
+	return run_op(o, "install", PL_OP_INSTALL, 0, release_arg(o));
+}
+
+int
+hk_cmd_upgrade(hk_opts *o)
+{
+	return run_op(o, "upgrade", PL_OP_UPGRADE, 0, release_arg(o));
+}
+
+int
+hk_cmd_uninstall(hk_opts *o)
+{
+	return run_op(o, "uninstall", PL_OP_UNINSTALL, 0, release_arg(o));
+}
+
+int
+hk_cmd_rollback(hk_opts *o)
+{
+	return run_op(o, "rollback", PL_OP_ROLLBACK, 0, release_arg(o));
+}
+
+int
+hk_cmd_test(hk_opts *o)
+{
+	return run_op(o, "test", PL_OP_TEST, 0, release_arg(o));
 }

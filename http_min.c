@@ -1,9 +1,10 @@
 /*
  * http_min: HTTP/1.1 over BearSSL TLS 1.2; see http_min.h.
  *
- * Layout: time and sockets, the X.509 wrapper (IP SANs, insecure mode),
- * connection setup (TCP, CONNECT proxy, TLS), the HTTP head parser and
- * body framing (chunked decoder), base64, PEM credentials.
+ * Layout: time and sockets, the X.509 wrapper (IP SANs, no CN-only
+ * leaves, insecure mode), connection setup (TCP, CONNECT proxy, TLS), the
+ * request check, the HTTP head parser and body framing (chunked decoder),
+ * base64, proxies and URLs in messages, PEM credentials.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -480,7 +481,7 @@ tls_words(hm_conn *c, int err)
 		return "the server certificate does not name this IP address";
 	if (c->xc.cn_only)
 		return "the server certificate has no subjectAltName and relies"
-		    " on the legacy Common Name field (refused, as by kubectl)";
+		    " on the legacy Common Name field (as kubectl, refused)";
 	switch (err) {
 	case BR_ERR_X509_NOT_TRUSTED:
 		return "the server certificate is not signed by a trusted CA"
@@ -689,13 +690,8 @@ check_head(const char *head, size_t len, hm_err *e)
 	}
 	return 0;
 bad:
-	if (line == 1)
-		fail(e, HM_ECONFIG, "request not sent: its first line is not"
-		    " \"METHOD TARGET HTTP/1.1\" in visible ASCII (a space or"
-		    " control character in the path?)");
-	else
-		fail(e, HM_ECONFIG, "request not sent: its header line %zu is"
-		    " not \"name: value\" free of control characters", line);
+	fail(e, HM_ECONFIG, "request not sent: line %zu of its head is not"
+	    " valid HTTP/1.1 (a space or control byte in a value?)", line);
 	if (e != NULL)
 		e->fatal = 1;
 	return -1;
@@ -724,6 +720,15 @@ proxy_connect(hm_conn *c, const hm_target *t, int64_t cdl, hm_err *e)
 	    t->proxy_auth ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof req) {
 		fail(e, HM_ECONFIG, "proxy request too long");
+		goto out;
+	}
+	/*
+	 * A CRLF inside the credentials would make a well-formed head with
+	 * a header of its own; check_head finds any other control byte.
+	 */
+	if (t->proxy_auth != NULL && strpbrk(t->proxy_auth, "\r\n") != NULL) {
+		fail(e, HM_ECONFIG, "proxy request not sent: a control byte in"
+		    " the credentials");
 		goto out;
 	}
 	/* Without its final empty line, as hm_send's heads. */

@@ -63,7 +63,10 @@ typedef struct {
 	int connect_ms;          /* connect timeout; 0: 10 s */
 } hm_target;
 
-/* The X.509 wrapper that adds the IP-SAN check and the insecure mode. */
+/*
+ * The X.509 wrapper that adds the IP-SAN check, refuses a leaf that names
+ * the server by its CN only (as Go), and the insecure mode.
+ */
 typedef struct {
 	const br_x509_class *vtable;
 	br_x509_minimal_context minimal;

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +30,13 @@ extern char **environ;
 #define MAX_LINE   ((size_t)64 << 20)
 #define SA_DIR     "/var/run/secrets/kubernetes.io/serviceaccount"
 #define USER_AGENT "hookctl"
+/* An exec plugin's time to answer without a deadline, its output's size. */
+#define EXEC_MS    60000
+#define EXEC_OUT   ((size_t)1 << 20)
+/* The longest Retry-After (seconds) honoured, deadline or not: a server
+ * that asks for more gets an error now, not a client asleep for it. */
+#define MAX_RETRY_AFTER   60
+#define MAX_RETRY_AFTER_S "60"
 
 struct k8s_gv {
 	struct k8s_gv *next;
@@ -39,6 +47,53 @@ struct k8s_gv {
 };
 
 /* ---- errors ---- */
+
+/*
+ * Makes text from a server (or a file) safe to print, in place: control
+ * characters (C0, DEL, C1), which a terminal would act on, are dropped,
+ * TAB, CR and LF becoming a space; so are bytes that are not UTF-8, and
+ * with them a sequence cut at the end.  Other UTF-8 stays.
+ */
+static void
+clean(char *str)
+{
+	unsigned char *s = (unsigned char *)str, *d = s;
+	size_t len, k;
+
+	while (*s != '\0') {
+		len = *s < 0x80 ? 1 : *s >= 0xc2 && *s <= 0xdf ? 2 : *s >= 0xe0
+		    && *s <= 0xef ? 3 : *s >= 0xf0 && *s <= 0xf4 ? 4 : 0;
+		for (k = 1; k < len; k++)
+			if ((s[k] & 0xc0) != 0x80)
+				len = 0;
+		if (len == 1 && (*s < 0x20 || *s == 0x7f)) {
+			if (*s == '\t' || *s == '\n' || *s == '\r')
+				*d++ = ' ';
+			len = 0;
+		} else if (len == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+			s++, len = 0; /* C1: U+0080..U+009F */
+		if (len == 0) {
+			s++;
+			continue;
+		}
+		memmove(d, s, len);
+		d += len;
+		s += len;
+	}
+	*d = '\0';
+}
+
+/* Does s (may be NULL) hold a control character (C0 or DEL), or a
+ * space when sp?  Such a value cannot go into a header: CR and LF would
+ * end it and start another (a space, its request line). */
+static int
+has_ctl(const char *s, int sp)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || (sp && *s == ' '))
+			return 1;
+	return 0;
+}
 
 static int seterr(k8s_err *e, int cat, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -56,7 +111,18 @@ seterr(k8s_err *e, int cat, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
+	clean(e->msg);
 	return -1;
+}
+
+/* Has a signal asked to stop?  Then err says so (cat K8S_ESTOPPED). */
+static int
+stopped(const k8s_client *c, k8s_err *e)
+{
+	if (c->stop == NULL || *c->stop == 0)
+		return 0;
+	seterr(e, K8S_ESTOPPED, "stopped by a signal");
+	return 1;
 }
 
 static int
@@ -144,6 +210,9 @@ k8s_status_err(k8s_err *err, int http, const cJSON *st)
 	if (http == 401)
 		snprintf(err->msg + strlen(err->msg), sizeof err->msg
 		    - strlen(err->msg), " (the credentials were refused)");
+	/* The caller prints these: no escape sequence of the server's. */
+	clean(err->reason);
+	clean(err->msg);
 }
 
 /* ---- files ---- */
@@ -191,6 +260,16 @@ read_file(const char *path, size_t *lenp, k8s_err *e, const char *what)
 	if (lenp)
 		*lenp = len;
 	return buf;
+}
+
+/* Frees a string that held a credential, wiped first (explicit_bzero:
+ * a memset before free is a dead store the compiler may drop). */
+static void
+zfree(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+	free(s);
 }
 
 static char *
@@ -352,11 +431,17 @@ merge_kc(cJSON *dst, cJSON *src, const char *dir)
 static int
 set_server(k8s_config *cfg, const char *url, k8s_err *e)
 {
-	const char *p = url, *h, *he, *pe;
+	const char *p = url, *h, *he, *pe, *shown = cfg->server;
 	size_t n;
 	int bracket = 0;
 
-	snprintf(cfg->server, sizeof cfg->server, "%s", url);
+	/* Messages show the URL without user:password@. */
+	if (hm_redact_url(url, cfg->server, sizeof cfg->server)
+	    >= sizeof cfg->server)
+		return seterr(e, K8S_ECONFIG, "server URL too long");
+	if (strcmp(cfg->server, url) != 0)
+		return seterr(e, K8S_ECONFIG, "server %s: user information in"
+		    " the URL is not supported", shown);
 	if (strncmp(p, "https://", 8) == 0) {
 		cfg->target.tls = 1;
 		p += 8;
@@ -365,7 +450,7 @@ set_server(k8s_config *cfg, const char *url, k8s_err *e)
 		p += 7;
 	} else if (strstr(p, "://") != NULL)
 		return seterr(e, K8S_ECONFIG, "server %s: unsupported scheme"
-		    " (https or http)", url);
+		    " (https or http)", shown);
 	else
 		cfg->target.tls = 1; /* kubectl takes host:port as https */
 	h = p;
@@ -373,7 +458,7 @@ set_server(k8s_config *cfg, const char *url, k8s_err *e)
 		he = strchr(h, ']');
 		if (he == NULL)
 			return seterr(e, K8S_ECONFIG, "server %s: unclosed '['",
-			    url);
+			    shown);
 		h++;
 		bracket = 1;
 		p = he + 1;
@@ -385,12 +470,9 @@ set_server(k8s_config *cfg, const char *url, k8s_err *e)
 	}
 	n = (size_t)(he - h);
 	if (n == 0 || n >= sizeof cfg->host)
-		return seterr(e, K8S_ECONFIG, "server %s: no host", url);
+		return seterr(e, K8S_ECONFIG, "server %s: no host", shown);
 	memcpy(cfg->host, h, n);
 	cfg->host[n] = '\0';
-	if (strchr(cfg->host, '@') != NULL)
-		return seterr(e, K8S_ECONFIG, "server %s: user information in"
-		    " the URL is not supported", url);
 	if (*p == ':') {
 		p++;
 		for (pe = p; *pe >= '0' && *pe <= '9'; pe++)
@@ -398,7 +480,7 @@ set_server(k8s_config *cfg, const char *url, k8s_err *e)
 		n = (size_t)(pe - p);
 		if (n == 0 || n > 5 || atoi(p) > 65535 || atoi(p) == 0)
 			return seterr(e, K8S_ECONFIG, "server %s: bad port",
-			    url);
+			    shown);
 		memcpy(cfg->port, p, n);
 		cfg->port[n] = '\0';
 		p = pe;
@@ -407,7 +489,7 @@ set_server(k8s_config *cfg, const char *url, k8s_err *e)
 		    ? "443" : "80");
 	if (*p != '\0' && *p != '/')
 		return seterr(e, K8S_ECONFIG, "server %s: bad host or port",
-		    url);
+		    shown);
 	snprintf(cfg->prefix, sizeof cfg->prefix, "%s", p);
 	n = strlen(cfg->prefix);
 	while (n > 0 && cfg->prefix[n - 1] == '/')
@@ -420,7 +502,7 @@ set_server(k8s_config *cfg, const char *url, k8s_err *e)
 		cfg->target.ip_len = 4;
 	else if (bracket)
 		return seterr(e, K8S_ECONFIG, "server %s: bad IPv6 address",
-		    url);
+		    shown);
 	return 0;
 }
 
@@ -477,7 +559,7 @@ load_pem(k8s_config *cfg, const cJSON *o, const char *fk, const char *dk,
 	}
 	*found = 1;
 	r = fn(&cfg->creds, pem, len, &he);
-	memset(pem, 0, len);
+	explicit_bzero(pem, len);
 	free(pem);
 	if (r < 0)
 		return seterr(e, K8S_ECONFIG, "%s: %s", jstr(o, dk) ? dk : fk,
@@ -485,99 +567,59 @@ load_pem(k8s_config *cfg, const cJSON *o, const char *fk, const char *dk,
 	return 0;
 }
 
-/* Is host excluded from proxying by NO_PROXY (Go's rules, simplified)? */
+/* Is the server excluded from proxying by NO_PROXY (Go's httpproxy rules)? */
 static int
-no_proxy(const char *host, int is_ip)
+no_proxy(const k8s_config *cfg)
 {
 	const char *np = getenv("NO_PROXY");
-	char item[256];
-	size_t hl = strlen(host);
 
 	if (np == NULL || np[0] == '\0')
 		np = getenv("no_proxy");
-	if (strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0
-	    || strcmp(host, "::1") == 0)
-		return 1; /* Go never proxies loopback */
-	if (np == NULL)
-		return 0;
-	while (*np) {
-		size_t n = strcspn(np, ", ");
-		if (n > 0 && n < sizeof item) {
-			size_t il;
-			memcpy(item, np, n);
-			item[n] = '\0';
-			il = n;
-			if (strcmp(item, "*") == 0)
-				return 1;
-			if (strchr(item, '/') != NULL && is_ip) {
-				/* IPv4 CIDR */
-				struct in_addr a, net;
-				int bits = atoi(strchr(item, '/') + 1);
-				*strchr(item, '/') = '\0';
-				if (inet_pton(AF_INET, host, &a) == 1
-				    && inet_pton(AF_INET, item, &net) == 1
-				    && bits >= 0 && bits <= 32) {
-					uint32_t m = bits ? htonl(~0u << (32
-					    - bits)) : 0;
-					if ((a.s_addr & m) == (net.s_addr & m))
-						return 1;
-				}
-			} else if (item[0] == '.') {
-				if (hl > il && strcasecmp(host + hl - il, item)
-				    == 0)
-					return 1;
-			} else if (strcasecmp(host, item) == 0)
-				return 1;
-			else if (!is_ip && hl > il && host[hl - il - 1] == '.'
-			    && strcasecmp(host + hl - il, item) == 0)
-				return 1;
-		}
-		np += n;
-		while (*np == ',' || *np == ' ')
-			np++;
-	}
-	return 0;
+	return hm_no_proxy(np, cfg->host, cfg->port);
 }
 
 /* Sets the CONNECT proxy from a URL (http://[user:pass@]host[:port]). */
 static int
 set_proxy(k8s_config *cfg, const char *url, k8s_err *e)
 {
-	const char *p = url, *at, *h, *he;
+	const char *p = url, *at = NULL, *h, *he, *q;
+	char shown[600];
 	size_t n;
 
+	/* Messages show the URL without user:password@. */
+	hm_redact_url(url, shown, sizeof shown);
 	if (strncmp(p, "http://", 7) == 0)
 		p += 7;
 	else if (strncmp(p, "https://", 8) == 0)
 		return seterr(e, K8S_ECONFIG, "proxy %s: https proxies are not"
-		    " supported (use http://)", url);
+		    " supported (use http://)", shown);
 	else if (strstr(p, "://") != NULL)
 		return seterr(e, K8S_ECONFIG, "proxy %s: unsupported scheme"
-		    " (socks proxies are not supported)", url);
-	at = strchr(p, '@');
-	if (at != NULL && (strchr(p, '/') == NULL || at < strchr(p, '/'))) {
-		char up[512], b64[700];
+		    " (socks proxies are not supported)", shown);
+	for (q = p; *q != '\0' && *q != '/' && *q != '?' && *q != '#'; q++)
+		if (*q == '@')
+			at = q; /* the last '@' of the authority, as Go */
+	if (at != NULL) {
+		/* percent-decoded, as Go sends them */
+		char auth[720];
 
 		n = (size_t)(at - p);
-		if (n >= sizeof up)
-			return seterr(e, K8S_ECONFIG, "proxy credentials too"
-			    " long");
-		memcpy(up, p, n);
-		up[n] = '\0';
-		hm_b64_encode(up, n, b64);
-		memset(up, 0, sizeof up);
-		free(cfg->proxy_auth);
-		cfg->proxy_auth = malloc(strlen(b64) + 7);
+		if (n >= 512 || hm_proxy_auth(p, n, auth, sizeof auth) < 0)
+			return seterr(e, K8S_ECONFIG, "proxy %s: the credentials are"
+			    " too long or have a bad %%-escape", shown);
+		zfree(cfg->proxy_auth);
+		cfg->proxy_auth = strdup(auth);
+		explicit_bzero(auth, sizeof auth);
 		if (cfg->proxy_auth == NULL)
 			return seterr(e, K8S_ECONFIG, "out of memory");
-		sprintf(cfg->proxy_auth, "Basic %s", b64);
 		p = at + 1;
 	}
 	h = p;
 	if (*h == '[') {
 		he = strchr(h, ']');
 		if (he == NULL)
-			return seterr(e, K8S_ECONFIG, "proxy %s: bad host", url);
+			return seterr(e, K8S_ECONFIG, "proxy %s: bad host",
+			    shown);
 		h++;
 		p = he + 1;
 	} else {
@@ -587,13 +629,14 @@ set_proxy(k8s_config *cfg, const char *url, k8s_err *e)
 	}
 	n = (size_t)(he - h);
 	if (n == 0 || n >= sizeof cfg->proxy_host)
-		return seterr(e, K8S_ECONFIG, "proxy %s: no host", url);
+		return seterr(e, K8S_ECONFIG, "proxy %s: no host", shown);
 	memcpy(cfg->proxy_host, h, n);
 	cfg->proxy_host[n] = '\0';
 	if (*p == ':') {
 		n = strspn(p + 1, "0123456789");
 		if (n == 0 || n > 5)
-			return seterr(e, K8S_ECONFIG, "proxy %s: bad port", url);
+			return seterr(e, K8S_ECONFIG, "proxy %s: bad port",
+			    shown);
 		memcpy(cfg->proxy_port, p + 1, n);
 		cfg->proxy_port[n] = '\0';
 	} else
@@ -695,9 +738,13 @@ load_cluster(k8s_config *cfg, const cJSON *cl, const char *cname,
 	    "certificate-authority-data", hm_pem_trust, &found, e) < 0)
 		return -1;
 	if (cfg->target.tls && !found && !cfg->target.insecure
-	    && system_roots(cfg, e) < 0)
+	    && system_roots(cfg, e) < 0) {
+		char m[sizeof e->msg]; /* not vsnprintf's own target */
+
+		snprintf(m, sizeof m, "%s", e->msg);
 		return seterr(e, K8S_ECONFIG, "cluster \"%s\" has no"
-		    " certificate-authority, and %s", cname, e->msg);
+		    " certificate-authority, and %s", cname, m);
+	}
 	if (cfg->target.insecure && cfg->target.tls)
 		snprintf(cfg->warning, sizeof cfg->warning, "WARNING: the"
 		    " server certificate of %s is NOT verified"
@@ -710,7 +757,7 @@ load_cluster(k8s_config *cfg, const cJSON *cl, const char *cname,
 	if (px != NULL && px[0] != '\0') {
 		if (set_proxy(cfg, px, e) < 0)
 			return -1;
-	} else if (!no_proxy(cfg->host, cfg->target.ip_len != 0)) {
+	} else if (!no_proxy(cfg)) {
 		const char *env = cfg->target.tls ? getenv("HTTPS_PROXY")
 		    : getenv("HTTP_PROXY");
 		if (env == NULL || env[0] == '\0')
@@ -745,6 +792,10 @@ load_user(k8s_config *cfg, const cJSON *u, const char *uname, k8s_err *e)
 		return seterr(e, K8S_ECONFIG, "user \"%s\" has a client %s"
 		    " without a client %s", uname, cert ? "certificate"
 		    : "key", cert ? "key" : "certificate");
+	if (has_ctl(tok, 0) || has_ctl(un, 0) || has_ctl(pw, 0))
+		return seterr(e, K8S_ECONFIG, "user \"%s\": its token, username"
+		    " or password holds a control character, which no HTTP"
+		    " header can carry", uname);
 	if (tok != NULL && tok[0] != '\0') {
 		cfg->token = xstrdup(tok);
 		cfg->auth = 1;
@@ -756,15 +807,16 @@ load_user(k8s_config *cfg, const cJSON *u, const char *uname, k8s_err *e)
 		size_t n;
 
 		n = (size_t)snprintf(up, sizeof up, "%s:%s", un, pw ? pw : "");
-		if (n >= sizeof up)
-			return seterr(e, K8S_ECONFIG, "user \"%s\": username"
-			    " or password too long", uname);
-		b = malloc(6 + 4 * ((n + 2) / 3) + 1);
+		b = n < sizeof up ? malloc(6 + 4 * ((n + 2) / 3) + 1) : NULL;
+		if (b != NULL) {
+			memcpy(b, "Basic ", 6);
+			hm_b64_encode(up, n, b + 6);
+		}
+		explicit_bzero(up, sizeof up);
 		if (b == NULL)
-			return seterr(e, K8S_ECONFIG, "out of memory");
-		memcpy(b, "Basic ", 6);
-		hm_b64_encode(up, n, b + 6);
-		memset(up, 0, sizeof up);
+			return seterr(e, K8S_ECONFIG, "user \"%s\": %s", uname,
+			    n >= sizeof up ? "username or password too long"
+			    : "out of memory");
 		cfg->basic = b;
 		cfg->auth = 3;
 	} else if (cJSON_IsObject(ex)) {
@@ -802,14 +854,10 @@ void
 k8s_config_free(k8s_config *cfg)
 {
 	hm_creds_free(&cfg->creds);
-	if (cfg->token)
-		memset(cfg->token, 0, strlen(cfg->token));
-	if (cfg->basic)
-		memset(cfg->basic, 0, strlen(cfg->basic));
-	free(cfg->token);
+	zfree(cfg->token);
 	free(cfg->token_file);
-	free(cfg->basic);
-	free(cfg->proxy_auth);
+	zfree(cfg->basic);
+	zfree(cfg->proxy_auth);
 	free(cfg->exec_dir);
 	free(cfg->exec_cluster);
 	cJSON_Delete(cfg->exec);
@@ -980,7 +1028,7 @@ load_in_cluster(k8s_config *cfg, const k8s_opts *o, k8s_err *e)
 	if (cfg->target.insecure)
 		snprintf(cfg->warning, sizeof cfg->warning, "WARNING: the"
 		    " server certificate of %s is NOT verified", cfg->server);
-	if (!no_proxy(cfg->host, cfg->target.ip_len != 0)) {
+	if (!no_proxy(cfg)) {
 		const char *env = getenv("HTTPS_PROXY");
 		if (env == NULL || env[0] == '\0')
 			env = getenv("https_proxy");
@@ -1112,10 +1160,13 @@ refresh_token_file(k8s_config *cfg, k8s_err *e)
 	while (len > 0 && (t[len - 1] == '\n' || t[len - 1] == '\r'
 	    || t[len - 1] == ' '))
 		t[--len] = '\0';
-	if (cfg->token) {
-		memset(cfg->token, 0, strlen(cfg->token));
-		free(cfg->token);
+	if (has_ctl(t, 0)) {
+		zfree(t);
+		return seterr(e, K8S_ECONFIG, "token file %s holds a control"
+		    " character, which no HTTP header can carry",
+		    cfg->token_file);
 	}
+	zfree(cfg->token);
 	cfg->token = t;
 	cfg->token_mtime = m;
 	cfg->token_read_ms = hm_now_ms();
@@ -1126,15 +1177,26 @@ refresh_token_file(k8s_config *cfg, k8s_err *e)
 static int64_t
 parse_time(const char *s)
 {
-	struct tm tm;
-	int y, mo, d, h, mi, se;
-	char z = 0;
+	/* positions of the fields in "YYYY-MM-DDTHH:MM:SS" and their widths */
+	static const unsigned char at[6] = { 0, 5, 8, 11, 14, 17 }, w[6] = { 4, 2, 2, 2, 2, 2 };
+	int v[6], y, mo, d, h, mi, se;
 	int64_t days;
+	size_t i, k;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se,
-	    &z) < 6)
+	if (strlen(s) < 19)
 		return 0;
-	memset(&tm, 0, sizeof tm);
+	for (i = 0; i < 6; i++) {
+		v[i] = 0;
+		for (k = 0; k < w[i]; k++) {
+			char ch = s[at[i] + k];
+			if (ch < '0' || ch > '9')
+				return 0;
+			v[i] = v[i] * 10 + (ch - '0');
+		}
+	}
+	y = v[0], mo = v[1], d = v[2], h = v[3], mi = v[4], se = v[5];
+	if (mo < 1 || mo > 12)
+		return 0;
 	/* days from civil (Howard Hinnant's algorithm) */
 	y -= mo <= 2;
 	{
@@ -1144,23 +1206,113 @@ parse_time(const char *s)
 		unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 		days = era * 146097 + (int64_t)doe - 719468;
 	}
-	(void)tm;
 	return days * 86400 + h * 3600 + mi * 60 + se;
 }
 
-/* Runs the exec credential plugin and takes its token or certificate. */
-static int
-run_exec(k8s_config *cfg, k8s_err *e)
+/* Wipes every string of a tree that held credentials, before freeing. */
+static void
+wipe_json(cJSON *j)
 {
+	for (; j != NULL; j = j->next) {
+		if (j->valuestring != NULL)
+			explicit_bzero(j->valuestring, strlen(j->valuestring));
+		wipe_json(j->child);
+	}
+}
+
+/* Does the kubeconfig's exec env (or KUBERNETES_EXEC_INFO, which is
+ * always ours) set the variable of kv ("NAME=value")? */
+static int
+env_ours(const cJSON *env, const char *kv)
+{
+	const cJSON *it;
+	size_t n = strcspn(kv, "=");
+
+	if (n == 20 && strncmp(kv, "KUBERNETES_EXEC_INFO", n) == 0)
+		return 1;
+	cJSON_ArrayForEach(it, env) {
+		const char *en = jstr(it, "name");
+		if (en != NULL && strlen(en) == n && strncmp(kv, en, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the plugin's output into out (at most EXEC_OUT bytes, *len)
+ * until it closes it and exits, before dl and while no stop is asked:
+ * then 0 with its wait status in *st.  Otherwise -1 with err, and the
+ * plugin's whole process group (it leads one) killed: neither a plugin
+ * that hangs nor a child of it that keeps its stdout open can hold us.
+ */
+static int
+exec_wait(k8s_client *c, const char *cmd, pid_t pid, int fd, int64_t dl,
+    char *out, size_t *len, int *st, k8s_err *e)
+{
+	int64_t t0 = hm_now_ms(), left;
+	int exited = 0, k;
+	struct pollfd pf;
+	ssize_t n;
+
+	*len = 0;
+	while ((fd >= 0 || !exited) && *len <= EXEC_OUT && !stopped(c, e)
+	    && (left = dl - hm_now_ms()) > 0) {
+		if (left > (fd < 0 ? 20 : 250))
+			left = fd < 0 ? 20 : 250;
+		pf.fd = fd; /* -1 after EOF: poll only waits */
+		pf.events = POLLIN;
+		k = poll(&pf, 1, (int)left);
+		if (k > 0) {
+			n = read(fd, out + *len, EXEC_OUT + 1 - *len);
+			if (n > 0)
+				*len += (size_t)n;
+			else if (n == 0 || errno != EINTR) {
+				close(fd);
+				fd = -1;
+			}
+		}
+		/* ECHILD: SIGCHLD is ignored, no status is kept. */
+		if (!exited && ((k = waitpid(pid, st, WNOHANG)) == pid
+		    || (k < 0 && errno == ECHILD)))
+			exited = 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	else if (exited && *len <= EXEC_OUT)
+		return 0;
+	kill(-pid, SIGKILL);
+	while (!exited && waitpid(pid, st, 0) < 0 && errno == EINTR)
+		;
+	if (stopped(c, e))
+		return seterr(e, K8S_ESTOPPED, "exec plugin %s: stopped by a"
+		    " signal; killed", cmd);
+	if (*len > EXEC_OUT)
+		return seterr(e, K8S_ECONNECT, "exec plugin %s wrote more than"
+		    " 1 MiB; killed", cmd);
+	return seterr(e, K8S_ECONNECT, "exec plugin %s did not answer within"
+	    " %lld s%s; killed", cmd, (long long)(dl - t0 + 999) / 1000,
+	    exited ? " (it exited, but a process it started keeps its output"
+	    " open)" : "");
+}
+
+/*
+ * Runs the exec credential plugin and takes its token or certificate.
+ * It has until the client's deadline, or EXEC_MS without one.
+ */
+static int
+run_exec(k8s_client *c, k8s_err *e)
+{
+	k8s_config *cfg = c->cfg;
 	const cJSON *ex = cfg->exec, *it;
 	const char *cmd = jstr(ex, "command");
 	const char *av = jstr(ex, "apiVersion");
 	char **argv = NULL, **envp = NULL, *info = NULL;
-	size_t nargs = 0, nenv = 0, i, n, len = 0, cap = 0;
+	size_t nargs = 0, nenv = 0, i, n, len = 0;
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t sa;
 	int pfd[2], st = 0, r = -1;
 	pid_t pid;
-	char *out = NULL, *nb;
+	char *out = NULL;
 	cJSON *cred = NULL;
 	const cJSON *status;
 	const char *tok, *ccd, *ckd, *exp;
@@ -1173,7 +1325,8 @@ run_exec(k8s_config *cfg, k8s_err *e)
 		;
 	argv = calloc(nargs + 2, sizeof *argv);
 	envp = calloc(n + nenv + 2, sizeof *envp);
-	if (argv == NULL || envp == NULL) {
+	out = malloc(EXEC_OUT + 1);
+	if (argv == NULL || envp == NULL || out == NULL) {
 		seterr(e, K8S_ECONFIG, "out of memory");
 		goto done;
 	}
@@ -1182,8 +1335,15 @@ run_exec(k8s_config *cfg, k8s_err *e)
 	cJSON_ArrayForEach(it, jget(ex, "args"))
 		if (cJSON_IsString(it))
 			argv[i++] = it->valuestring;
-	for (i = 0; i < n; i++)
-		envp[i] = environ[i];
+	/*
+	 * The kubeconfig's env overrides the inherited one, as kubectl's
+	 * (Go keeps the last entry of a name; a plugin in Go or Python
+	 * would read the first): the names it sets are left out of ours.
+	 */
+	for (i = 0, n = 0; environ[i] != NULL; i++)
+		if (!env_ours(jget(ex, "env"), environ[i]))
+			envp[n++] = environ[i];
+	i = n;
 	cJSON_ArrayForEach(it, jget(ex, "env")) {
 		const char *en = jstr(it, "name"), *ev = jstr(it, "value");
 		char *kv;
@@ -1221,13 +1381,18 @@ run_exec(k8s_config *cfg, k8s_err *e)
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
 	posix_spawn_file_actions_addclose(&fa, pfd[0]);
 	posix_spawn_file_actions_addclose(&fa, pfd[1]);
+	/* Its own process group (setpgid(0, 0)): all of it can be killed. */
+	posix_spawnattr_init(&sa);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&sa, 0);
 	{
 		int rc;
 		if (strchr(cmd, '/') != NULL)
-			rc = posix_spawn(&pid, cmd, &fa, NULL, argv, envp);
+			rc = posix_spawn(&pid, cmd, &fa, &sa, argv, envp);
 		else
-			rc = posix_spawnp(&pid, cmd, &fa, NULL, argv, envp);
+			rc = posix_spawnp(&pid, cmd, &fa, &sa, argv, envp);
 		posix_spawn_file_actions_destroy(&fa);
+		posix_spawnattr_destroy(&sa);
 		close(pfd[1]);
 		if (rc != 0) {
 			close(pfd[0]);
@@ -1236,30 +1401,15 @@ run_exec(k8s_config *cfg, k8s_err *e)
 			goto done;
 		}
 	}
-	for (;;) {
-		ssize_t k;
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			if (cap > (1u << 22) || (nb = realloc(out, cap)) == NULL)
-				break;
-			out = nb;
-		}
-		k = read(pfd[0], out + len, cap - len - 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		len += (size_t)k;
-	}
-	close(pfd[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	if (exec_wait(c, cmd, pid, pfd[0], c->deadline > 0 ? c->deadline
+	    : hm_now_ms() + EXEC_MS, out, &len, &st, e) < 0)
+		goto done;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		seterr(e, K8S_ECONNECT, "exec plugin %s failed (exit status"
 		    " %d)", cmd, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		goto done;
 	}
-	cred = out ? cJSON_ParseWithLength(out, len) : NULL;
+	cred = cJSON_ParseWithLength(out, len);
 	status = jget(cred, "status");
 	if (!cJSON_IsObject(status) || jstr(cred, "kind") == NULL
 	    || strcmp(jstr(cred, "kind"), "ExecCredential") != 0) {
@@ -1275,6 +1425,11 @@ run_exec(k8s_config *cfg, k8s_err *e)
 		goto done;
 	}
 	tok = jstr(status, "token");
+	if (has_ctl(tok, 0)) {
+		seterr(e, K8S_ECONNECT, "exec plugin %s: its token holds a"
+		    " control character, which no HTTP header can carry", cmd);
+		goto done;
+	}
 	ccd = jstr(status, "clientCertificateData");
 	ckd = jstr(status, "clientKeyData");
 	exp = jstr(status, "expirationTimestamp");
@@ -1305,10 +1460,7 @@ run_exec(k8s_config *cfg, k8s_err *e)
 		finish_target(cfg);
 	}
 	if (tok != NULL && tok[0] != '\0') {
-		if (cfg->token) {
-			memset(cfg->token, 0, strlen(cfg->token));
-			free(cfg->token);
-		}
+		zfree(cfg->token);
 		cfg->token = xstrdup(tok);
 	}
 	cfg->exec_expiry = exp ? parse_time(exp) : 0;
@@ -1318,14 +1470,15 @@ done:
 	if (envp != NULL)
 		for (i = n; envp[i] != NULL; i++)
 			if (envp[i] != info)
-				free(envp[i]);
+				zfree(envp[i]);
 	free(info);
 	free(envp);
 	free(argv);
 	if (out) {
-		memset(out, 0, len);
+		explicit_bzero(out, len);
 		free(out);
 	}
+	wipe_json(cred);
 	cJSON_Delete(cred);
 	return r;
 }
@@ -1345,7 +1498,7 @@ ensure_auth(k8s_client *c, int force, k8s_err *e)
 		if (!force && cfg->token_read_ms != 0 && (cfg->exec_expiry == 0
 		    || (int64_t)time(NULL) + 10 < cfg->exec_expiry))
 			return 0;
-		if (run_exec(cfg, e) < 0)
+		if (run_exec(c, e) < 0)
 			return -1;
 		if (force || cfg->creds.chain_len > 0)
 			hm_close(&c->conn);
@@ -1409,19 +1562,26 @@ rnd(k8s_client *c)
 	return c->rng = x;
 }
 
-/* Sleeps ms, not past the deadline; 0, or -1 if the deadline is too near. */
+/*
+ * Sleeps ms, not past the deadline: 0; -1 if the deadline is too near
+ * (nothing slept); -2 when a stop was asked (err filled).  In slices of
+ * 250 ms: a signal that came just before a slice began is seen at its end,
+ * one during it ends it (EINTR, handlers without SA_RESTART).
+ */
 static int
-nap(int64_t ms, int64_t deadline)
+nap(k8s_client *c, int64_t ms, int64_t deadline, k8s_err *e)
 {
+	int64_t end = hm_now_ms() + ms, left;
 	struct timespec ts;
 
-	if (deadline > 0 && hm_now_ms() + ms >= deadline)
+	if (deadline > 0 && end >= deadline)
 		return -1;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-	return 0;
+	while (!stopped(c, e) && (left = end - hm_now_ms()) > 0) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = (left < 250 ? left : 250) * 1000000;
+		nanosleep(&ts, NULL);
+	}
+	return stopped(c, e) ? -2 : 0;
 }
 
 static int64_t
@@ -1434,22 +1594,37 @@ backoff_ms(k8s_client *c, int attempt)
 	return b / 2 + (int64_t)(rnd(c) % (uint32_t)(b / 2 + 1));
 }
 
-/* Formats the request head (without the final empty line). */
+/*
+ * Formats the request head (without the final empty line): its length, or
+ * -1 with err.  Every value is checked here, where it becomes a line:
+ * a space or control character in the request line, a control character
+ * in a header value, would let a value write requests of its own.
+ */
 static int
 format_head(k8s_client *c, char *h, size_t cap, const char *verb,
-    const char *path, const char *ctype, size_t blen, const char *accept)
+    const char *path, const char *ctype, size_t blen, const char *accept,
+    k8s_err *e)
 {
 	k8s_config *cfg = c->cfg;
 	int v6 = cfg->target.ip_len == 16;
 	size_t n;
 	int dport = strcmp(cfg->port, cfg->target.tls ? "443" : "80") == 0;
+	const char *v[] = { verb, path, cfg->prefix, cfg->host, cfg->token,
+	    cfg->basic, ctype, accept };
+	static const char *const what[] = { "method", "path", "path",
+	    "host", "credential", "credential", "content type", "accept" };
 
+	for (n = 0; n < 8; n++)
+		if (has_ctl(v[n], n < 4))
+			return seterr(e, K8S_ECONFIG, "the request's %s holds a"
+			    " control character%s; nothing was sent", what[n],
+			    n < 4 ? " or a space" : "");
 	n = (size_t)snprintf(h, cap, "%s %s%s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n"
 	    "User-Agent: " USER_AGENT "\r\nAccept: %s\r\n", verb, cfg->prefix,
 	    path, v6 ? "[" : "", cfg->host, v6 ? "]" : "", dport ? "" : ":",
 	    dport ? "" : cfg->port, accept ? accept : "application/json");
 	if (n >= cap)
-		return -1;
+		return seterr(e, K8S_ECONFIG, "request head too long");
 	if (cfg->token != NULL && cfg->token[0] != '\0')
 		n += (size_t)snprintf(h + n, cap - n, "Authorization: Bearer"
 		    " %s\r\n", cfg->token);
@@ -1457,18 +1632,18 @@ format_head(k8s_client *c, char *h, size_t cap, const char *verb,
 		n += (size_t)snprintf(h + n, cap - n, "Authorization: %s\r\n",
 		    cfg->basic);
 	if (n >= cap)
-		return -1;
+		return seterr(e, K8S_ECONFIG, "request head too long");
 	if (ctype != NULL)
 		n += (size_t)snprintf(h + n, cap - n, "Content-Type: %s\r\n",
 		    ctype);
 	if (n >= cap)
-		return -1;
+		return seterr(e, K8S_ECONFIG, "request head too long");
 	if (blen > 0 || (strcmp(verb, "POST") == 0 || strcmp(verb, "PUT") == 0
 	    || strcmp(verb, "PATCH") == 0))
 		n += (size_t)snprintf(h + n, cap - n, "Content-Length: %zu\r\n",
 		    blen);
 	if (n >= cap)
-		return -1;
+		return seterr(e, K8S_ECONFIG, "request head too long");
 	return (int)n;
 }
 
@@ -1489,6 +1664,7 @@ ensure_conn(k8s_client *c, hm_conn *conn, int64_t deadline, int *reused,
 		return 0;
 	}
 	hm_close(conn);
+	conn->stop = c->stop;
 	if (hm_open(conn, &c->cfg->target, deadline, &he) < 0) {
 		from_hm(e, &he);
 		if (he.fatal || he.cat == HM_ECONFIG)
@@ -1552,35 +1728,35 @@ exchange(k8s_client *c, const char *verb, const char *path, const char *ctype,
 
 	*sent = 0;
 	*retry_after = -1;
+	/* Before connecting: a value that cannot be sent is not retried. */
+	hl = format_head(c, head, sizeof head, verb, path, ctype, blen, NULL,
+	    e);
+	if (hl < 0)
+		return -2;
 	for (attempt = 0; attempt < 2; attempt++) {
 		r = ensure_conn(c, &c->conn, dl, &reused, e);
 		if (r < 0)
-			goto logfail;
-		hl = format_head(c, head, sizeof head, verb, path, ctype, blen,
-		    NULL);
-		if (hl < 0) {
-			seterr(e, K8S_ECONFIG, "request head too long");
-			r = -2;
-			goto logfail;
-		}
+			break;
 		*sent = 1;
 		if (hm_send(&c->conn, head, (size_t)hl, body, blen, dl, &he) == 0
 		    && hm_read_head(&c->conn, &h, &b, dl, &he) == 0)
 			break;
-		memset(head, 0, sizeof head);
 		hm_close(&c->conn);
 		/*
 		 * A reused connection the server had closed: once more, for
 		 * idempotent requests only (a create that may have reached
 		 * the server is resolved by the caller, by reading).
 		 */
-		if (reused && idem && he.cat != HM_ETIMEOUT)
+		if (reused && idem && he.cat != HM_ETIMEOUT && he.cat
+		    != HM_ESTOPPED)
 			continue;
 		from_hm(e, &he);
 		r = -1;
-		goto logfail;
+		break;
 	}
-	memset(head, 0, sizeof head);
+	explicit_bzero(head, sizeof head);
+	if (r < 0)
+		goto logfail;
 	if (attempt == 2) {
 		from_hm(e, &he);
 		r = -1;
@@ -1631,6 +1807,9 @@ idempotent(const char *verb, const char *ctype)
 	    && strcmp(ctype, "application/apply-patch+yaml") == 0);
 }
 
+static int finish(k8s_client *c, int st, size_t len, cJSON **out,
+    k8s_err *e);
+
 /*
  * A request with retries.  Returns the final HTTP status (2xx..5xx) with
  * c->body filled, or -1 with err.  *ambiguous is set when a
@@ -1641,14 +1820,15 @@ request(k8s_client *c, const char *verb, const char *path, const char *ctype,
     const char *body, size_t blen, size_t *outlen, int *ambiguous,
     k8s_err *e)
 {
-	int attempt, st, sent, idem = idempotent(verb, ctype), reauth = 0;
+	int attempt, st, sent, idem = idempotent(verb, ctype), reauth = 0, r;
+	int past;
 	long ra;
 
 	*ambiguous = 0;
-	if (ensure_auth(c, 0, e) < 0)
+	if (stopped(c, e) || ensure_auth(c, 0, e) < 0)
 		return -1;
 	for (attempt = 0;; attempt++) {
-		int64_t wait;
+		int64_t wait, now;
 
 		st = exchange(c, verb, path, ctype, body, blen, idem, outlen,
 		    &ra, &sent, e);
@@ -1668,6 +1848,8 @@ request(k8s_client *c, const char *verb, const char *path, const char *ctype,
 			*ambiguous = 1; /* it may have been applied */
 		if (st < 0 && sent && !idem)
 			*ambiguous = 1;
+		if (st < 0 && e->cat == K8S_ESTOPPED)
+			return -1;
 		if (!idem && st != 429) {
 			if (st > 0)
 				return st;
@@ -1678,10 +1860,33 @@ request(k8s_client *c, const char *verb, const char *path, const char *ctype,
 				return st;
 			return -1;
 		}
+		/*
+		 * Retry-After is the server's wish, within bounds: not past the
+		 * deadline (without one, not beyond MAX_RETRY_AFTER), or the
+		 * request fails now rather than sleep for what the server says.
+		 */
+		now = hm_now_ms();
+		past = ra >= 0 && c->deadline > 0 && now + (int64_t)ra * 1000
+		    >= c->deadline;
+		if (past || ra > MAX_RETRY_AFTER) {
+			char m[sizeof e->msg];
+
+			finish(c, st, *outlen, NULL, e);
+			snprintf(m, sizeof m, "%s", e->msg);
+			seterr(e, K8S_ETIMEOUT, "%s; the server asked to retry"
+			    " after %ld s, which is %s", m, ra, past
+			    ? "past the deadline" : "longer than a retry waits"
+			    " (" MAX_RETRY_AFTER_S " s)");
+			e->http = st; /* an answer came */
+			return -1;
+		}
 		wait = backoff_ms(c, attempt);
 		if (ra >= 0 && ra * 1000 > wait)
 			wait = ra * 1000;
-		if (nap(wait, c->deadline) < 0) {
+		r = nap(c, wait, c->deadline, e);
+		if (r == -2)
+			return -1;
+		if (r < 0) {
 			if (st > 0)
 				return st; /* no time to retry: the answer */
 			if (e->cat != K8S_ETIMEOUT)
@@ -1694,17 +1899,72 @@ request(k8s_client *c, const char *verb, const char *path, const char *ctype,
 	}
 }
 
+/*
+ * Would decoding JSON text cost more than K8S_MAX_VALUES values and keys
+ * or K8S_MAX_DEPTH levels?  Counted in one pass over the bytes, before
+ * cJSON builds a node (about 64 bytes, with malloc's overhead 80, and
+ * more for a string) for each: 64 MB of "[0,0,..." would take 2.7 GB.
+ */
+static int
+json_too_big(const char *s, size_t len)
+{
+	size_t i, values = 0, depth = 0;
+	int tok = 0;
+
+	for (i = 0; i < len && values <= K8S_MAX_VALUES; i++) {
+		switch (s[i]) {
+		case '"':
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			values++;
+			tok = 0;
+			break;
+		case '[': case '{':
+			if (++depth > K8S_MAX_DEPTH)
+				return 1;
+			values++;
+			tok = 0;
+			break;
+		case ']': case '}':
+			depth -= depth > 0;
+			/* FALLTHROUGH */
+		case ',': case ':': case ' ': case '\t': case '\r': case '\n':
+			tok = 0;
+			break;
+		default:
+			values += !tok; /* a number, true, false, null */
+			tok = 1;
+		}
+	}
+	return values > K8S_MAX_VALUES;
+}
+
+#define TOO_BIG "too large to decode (more than 1000000 values or 1000" \
+	" levels)"
+
 /* Turns c->body into JSON (out) for 2xx, or a Status error. */
 static int
 finish(k8s_client *c, int st, size_t len, cJSON **out, k8s_err *e)
 {
 	cJSON *j = NULL;
+	int big;
 
 	if (st < 0)
 		return -1;
-	if (len > 0)
+	big = len > 0 && json_too_big(c->body, len);
+	if (len > 0 && !big)
 		j = cJSON_ParseWithLength(c->body, len);
+	/* The buffer of a big answer is not kept for the client's life. */
+	if (c->body_cap > ((size_t)1 << 20)) {
+		free(c->body);
+		c->body = NULL;
+		c->body_cap = 0;
+	}
 	if (st >= 200 && st < 300) {
+		if (big)
+			return seterr(e, K8S_EPROTO, "the server's answer is "
+			    TOO_BIG);
 		if (len > 0 && j == NULL)
 			return seterr(e, K8S_EPROTO, "the server's answer is"
 			    " not JSON");
@@ -2033,6 +2293,12 @@ k8s_create(k8s_client *c, const cJSON *obj, const char *ns, cJSON **out,
 			free(body);
 			return finish(c, st, len, out, e);
 		}
+		/* Stopped, or refused until past the deadline (Retry-After). */
+		if (st < 0 && (e->cat == K8S_ESTOPPED || (e->cat
+		    == K8S_ETIMEOUT && e->http > 0))) {
+			free(body);
+			return -1;
+		}
 		/* The answer was lost, or a 5xx: did it happen? */
 		if (name == NULL || attempt + 1 >= c->retries) {
 			free(body);
@@ -2059,10 +2325,12 @@ k8s_create(k8s_client *c, const cJSON *obj, const char *ns, cJSON **out,
 				return -1;
 			}
 		}
-		if (nap(backoff_ms(c, attempt), c->deadline) < 0) {
+		st = nap(c, backoff_ms(c, attempt), c->deadline, e);
+		if (st < 0) {
 			free(body);
-			return seterr(e, K8S_ETIMEOUT, "creating %s %s: no"
-			    " time left to retry", kind, name);
+			return st == -2 ? -1 : seterr(e, K8S_ETIMEOUT,
+			    "creating %s %s: no time left to retry", kind,
+			    name);
 		}
 	}
 }
@@ -2190,22 +2458,24 @@ watch_connect(k8s_watch *w, int64_t deadline, k8s_err *e)
 	add_query(path, sizeof path, "allowWatchBookmarks", "true");
 	hm_close(&w->conn);
 	w->conn.reusable = 0;
-	r = ensure_conn(c, &w->conn, dl, &reused, e);
-	if (r < 0)
-		return -1;
-	hl = format_head(c, head, sizeof head, "GET", path, NULL, 0, NULL);
+	hl = format_head(c, head, sizeof head, "GET", path, NULL, 0, NULL, e);
 	if (hl < 0)
-		return seterr(e, K8S_ECONFIG, "request head too long");
+		return -1;
+	r = ensure_conn(c, &w->conn, dl, &reused, e);
+	if (r < 0) {
+		explicit_bzero(head, sizeof head);
+		return -1;
+	}
 	if (hm_send(&w->conn, head, (size_t)hl, NULL, 0, dl, &he) < 0
 	    || hm_read_head(&w->conn, &h, &w->body, dl, &he) < 0) {
-		memset(head, 0, sizeof head);
+		explicit_bzero(head, sizeof head);
 		hm_close(&w->conn);
 		if (c->log)
 			c->log(c->log_arg, "WATCH", path, 0, (long)(hm_now_ms()
 			    - t0));
 		return from_hm(e, &he);
 	}
-	memset(head, 0, sizeof head);
+	explicit_bzero(head, sizeof head);
 	if (c->log)
 		c->log(c->log_arg, "WATCH", path, h.status, (long)(hm_now_ms()
 		    - t0));
@@ -2265,10 +2535,14 @@ k8s_watch_open(k8s_client *c, k8s_watch *w, const char *av, const char *kind,
 static int
 watch_line(k8s_watch *w, k8s_event *ev, k8s_err *e)
 {
-	cJSON *j = cJSON_ParseWithLength(w->line, w->llen);
-	const char *type = jstr(j, "type");
-	cJSON *obj;
-	const char *rv;
+	cJSON *j, *obj;
+	const char *type, *rv;
+
+	if (json_too_big(w->line, w->llen))
+		return seterr(e, K8S_EPROTO, "a watch event from the server is "
+		    TOO_BIG);
+	j = cJSON_ParseWithLength(w->line, w->llen);
+	type = jstr(j, "type");
 
 	if (j == NULL || type == NULL) {
 		cJSON_Delete(j);
@@ -2315,6 +2589,8 @@ k8s_watch_next(k8s_watch *w, int64_t deadline, k8s_event *ev, k8s_err *e)
 	if (!w->open)
 		return seterr(e, K8S_ECONFIG, "watch is not open");
 	for (;;) {
+		if (stopped(c, e))
+			return -1;
 		if (w->pending != NULL && cJSON_GetArraySize(w->pending) > 0) {
 			ev->object = cJSON_DetachItemFromArray(w->pending, 0);
 			snprintf(ev->type, sizeof ev->type, "ADDED");
@@ -2328,13 +2604,16 @@ k8s_watch_next(k8s_watch *w, int64_t deadline, k8s_event *ev, k8s_err *e)
 			if (w->retry_at > hm_now_ms()) {
 				int64_t s = w->retry_at - hm_now_ms();
 				if (deadline > 0 && w->retry_at >= deadline) {
-					nap(deadline - hm_now_ms() - 1, 0);
+					if (nap(c, deadline - hm_now_ms() - 1,
+					    0, e) == -2)
+						return -1;
 					seterr(e, K8S_ETIMEOUT, "timed out"
 					    " waiting (the watch could not be"
 					    " resumed)");
 					return 0;
 				}
-				nap(s, 0);
+				if (nap(c, s, 0, e) == -2)
+					return -1;
 			}
 			r = watch_connect(w, deadline, e);
 			if (r == 1) {
@@ -2343,7 +2622,8 @@ k8s_watch_next(k8s_watch *w, int64_t deadline, k8s_event *ev, k8s_err *e)
 				continue;
 			}
 			if (r < 0) {
-				if (e->cat == K8S_ECONFIG || (e->http > 0
+				if (e->cat == K8S_ECONFIG || e->cat
+				    == K8S_ESTOPPED || (e->http > 0
 				    && e->http != 429 && e->http < 500)
 				    || ++w->cuts > 10)
 					return -1;
@@ -2398,9 +2678,11 @@ k8s_watch_next(k8s_watch *w, int64_t deadline, k8s_event *ev, k8s_err *e)
 			w->llen += (size_t)n;
 			continue;
 		}
-		/* The stream ended, was cut, or the deadline passed. */
+		/* The stream ended, was cut, the deadline passed, or a stop. */
 		hm_close(&w->conn);
 		w->llen = 0;
+		if (n < 0 && he.cat == HM_ESTOPPED)
+			return from_hm(e, &he);
 		if (n < 0 && he.cat == HM_ETIMEOUT && deadline > 0
 		    && hm_now_ms() >= deadline) {
 			seterr(e, K8S_ETIMEOUT, "timed out waiting");
@@ -2465,5 +2747,5 @@ k8s_logs(k8s_client *c, const char *ns, const char *pod, const char *container,
 		memcpy(buf, c->body, len);
 		*lenp = len;
 	}
-	return 0;
+	return finish(c, st, 0, NULL, e); /* frees a big buffer */
 }

@@ -157,6 +157,20 @@ void k8s_client_close(k8s_client *c);
  * 0 for none).  Retries and waits stop there with K8S_ETIMEOUT. */
 void k8s_set_deadline(k8s_client *c, int64_t deadline);
 
+/*
+ * Credentials are refreshed by the calls that need them.  An exec
+ * credential plugin (kubeconfig user.exec) runs in a process group of its
+ * own, stdin /dev/null, with the inherited environment minus the names
+ * its env sets, then its env and KUBERNETES_EXEC_INFO (the kubeconfig
+ * wins, as with kubectl).  It has until the client's deadline, or 60 s
+ * without one, and 1 MiB of output; it answers when it closes its stdout
+ * and exits.  Past that (a hang, or a child keeping its stdout open),
+ * or on a stop, the whole group is killed: K8S_ECONNECT ("did not answer
+ * within N s; killed") or K8S_ESTOPPED.  A token (kubeconfig, token
+ * file, plugin), username or password with a control character is
+ * refused, and never printed.
+ */
+
 /* ---- discovery ---- */
 
 typedef struct {
@@ -239,10 +253,33 @@ int k8s_list(k8s_client *c, const char *api_version, const char *kind,
     cJSON **out, k8s_err *err);
 
 /*
+ * What one answer may cost.  A response body is at most 64 MB (a pod's
+ * log too: k8s_logs keeps its tail), a watch event 64 MB.  JSON (an
+ * answer, a watch event) is decoded only with at most K8S_MAX_VALUES
+ * values and keys, nested at most K8S_MAX_DEPTH deep; else -1 with
+ * K8S_EPROTO "... too large to decode", counted on the bytes before any
+ * node is built.  A cJSON node costs 80 to 115 bytes with its string, so
+ * a decoded answer takes at most about 115 MB (without the bound, 64 MB
+ * of "[0,0,..." took 2.7 GB).  A Kubernetes object (at most 1.5 MB in
+ * etcd by default) has far fewer values; a longer list needs paging
+ * (limit and continue).  A big answer's buffer is freed once decoded.
+ */
+#define K8S_MAX_VALUES 1000000
+#define K8S_MAX_DEPTH  1000
+
+/*
  * Any request: verb "GET", "POST", ... on path (with query), body of blen
  * bytes with content type ctype (both may be NULL/0).  GET, PUT, DELETE
  * and apply PATCH are retried; others are not.  *out: the decoded JSON
  * answer of a 2xx.  Non-2xx: -1 with the Status in err.
+ *
+ * Retries wait with backoff, or as long as the server's Retry-After says,
+ * but never past the client's deadline nor beyond 60 s: a longer
+ * Retry-After fails at once with K8S_ETIMEOUT ("the server asked to retry
+ * after N s, which is past the deadline"), err.http its status.  A
+ * method, path, content type or credential with a control character (or,
+ * in the request line, a space) is refused (K8S_ECONFIG) before anything
+ * is sent: no value can end its header line.
  */
 int k8s_request(k8s_client *c, const char *verb, const char *path,
     const char *ctype, const char *body, size_t blen, cJSON **out,
@@ -286,10 +323,11 @@ int k8s_watch_open(k8s_client *c, k8s_watch *w, const char *api_version,
 /*
  * Waits for the next event until deadline (or the client's deadline, the
  * sooner).  Returns 1 with *ev filled (the caller frees ev->object), 0
- * when the deadline passed (err cat K8S_ETIMEOUT), -1 on error.  A stream
- * cut or ended by the server is resumed from the last resourceVersion;
- * BOOKMARK events only move that version; 410 Gone lists again and yields
- * the items as ADDED before going on.
+ * when the deadline passed (err cat K8S_ETIMEOUT), -1 on error (a stop:
+ * K8S_ESTOPPED, within about 250 ms).  A stream cut or ended by the
+ * server is resumed from the last resourceVersion, after a backoff that
+ * ends at the deadline or a stop; BOOKMARK events only move that
+ * version; 410 Gone lists again and yields the items as ADDED first.
  */
 int k8s_watch_next(k8s_watch *w, int64_t deadline, k8s_event *ev,
     k8s_err *err);

@@ -141,7 +141,7 @@ check "failed Job: the error names the container and its exit code" grep -q \
 # 9c. A signal while a hook runs: the wait ends within a second, the step
 #     gets its line, and the summary says the hook is still running.
 for o in text json; do
-	$K run pre-upgrade -f "$TOP/tests/exec/slow.yaml" -n "$ns" -o $o > "$O/9c$o.out" 2>&1 &
+	$K run pre-upgrade -f "$TOP/tests/exec/slow.yaml" -n "$ns" -o $o > "$O/9c$o.out" 2> "$O/9c$o.err" &
 	pid=$!
 	sleep 2
 	t0=$(date +%s%N)
@@ -155,6 +155,7 @@ for o in text json; do
 done
 check "SIGINT: the step line says interrupted, still running" grep -q \
 	'^pre-upgrade \[1/1\] Job/slow \.\.\. interrupted .*(still running in the cluster)' "$O/9ctext.out"
+check "SIGINT: the error says which signal" grep -q 'run failed: stopped by SIGINT' "$O/9ctext.err"
 check "SIGINT: the summary names the hook left running" grep -q \
 	'^  still running in the cluster (not waited for, not deleted): Job/slow (pre-upgrade hook)' "$O/9ctext.out"
 check_eq "SIGINT -o json: an interrupted step event, then a summary with still_running" \

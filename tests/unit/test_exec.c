@@ -1,25 +1,17 @@
 /*
- * test_exec.c: the executor's pure judgements (exec.h): when a hook is
- * finished (Helm's kstatus readers for Job and Pod, helm-vectors.md A13,
- * A14), --wait readiness (helm-readiness.md), dry-run paths.
+ * test_exec.c: the executor (exec.h), without a cluster: its pure
+ * judgements (when a hook is finished: Helm's kstatus readers for Job and
+ * Pod, helm-vectors.md A13, A14; --wait readiness, helm-readiness.md;
+ * dry-run paths; ownership), and whole runs with EX_DRY_RUN, whose events
+ * are the exact sequence of requests each operation would send.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 
 #include "cJSON.h"
 #include "exec.h"
-#include "hookctl.h"
 #include "plan.h"
 #include "unit.h"
-
-/* exec.o refers to the CLI helpers of hookctl.c: minimal stand-ins. */
-void hk_warn(const char *fmt, ...) { (void)fmt; }
-void hk_die(int code, const char *fmt, ...) { (void)fmt; exit(code); }
-void hk_usage(const char *u) { (void)u; exit(2); }
-void *hk_alloc(size_t n) { return malloc(n ? n : 1); }
-char *hk_strdup(const char *s) { size_t n = strlen(s) + 1; return memcpy(malloc(n), s, n); }
-void hk_load_inputs(hk_inputs *in, char **p, size_t n) { (void)p; (void)n; memset(in, 0, sizeof *in); }
-void hk_free_inputs(hk_inputs *in) { (void)in; }
 
 static int
 state(int wait, const char *json, char *why)
@@ -195,6 +187,156 @@ TEST(ownership)
 	return 0;
 }
 
+/* ---- whole runs, dry ---- */
+
+static const char demo_chart[] =
+"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pre\n  annotations:\n"
+"    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: \"-1\"\n"
+"---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n"
+"    helm.sh/hook: pre-install,pre-upgrade\n"
+"    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded\n"
+"spec:\n  template:\n    spec:\n      restartPolicy: Never\n"
+"      containers: [{name: c, image: x, command: [\"true\"]}]\n"
+"---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n"
+"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n"
+"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\n  annotations:\n"
+"    helm.sh/resource-policy: keep\n"
+"---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: cr\n"
+"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: post\n  annotations:\n"
+"    helm.sh/hook: post-install,pre-delete\n"
+"spec:\n  restartPolicy: Never\n  containers: [{name: c, image: x}]\n";
+
+static char seen[8192];
+
+/* The sink: "VERB path[?query]" of each request, and step ends, one a line. */
+static void
+record(void *arg, const ex_event *e)
+{
+	size_t n = strlen(seen);
+
+	(void)arg;
+	if (e->type == EX_EV_REQUEST)
+		snprintf(seen + n, sizeof seen - n, "%s %s%s%s\n", e->verb, e->path,
+		    e->query ? "?" : "", e->query ? e->query : "");
+	else if (e->type == EX_EV_STEP && e->result)
+		snprintf(seen + n, sizeof seen - n, "= %s %s/%s %s\n", e->phase, e->obj->kind,
+		    e->obj->name, e->result);
+}
+
+static int
+dry_run(int op, const char *release, ex_result *res, pl_plan *plan)
+{
+	pl_input in = { "chart.yaml", demo_chart, sizeof demo_chart - 1 };
+	pl_config cfg;
+	ex_options o;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.op = op;
+	cfg.flags = PL_KEEP_BODIES;
+	if (pl_build(plan, &in, 1, &cfg) != 0)
+		return -1;
+	memset(&o, 0, sizeof o);
+	o.op = pl_op_name(op);
+	o.release = release;
+	o.ns = "ns";
+	o.timeout_ms = 1000;
+	o.flags = EX_DRY_RUN;
+	seen[0] = 0;
+	return ex_run(plan, NULL, &o, record, NULL, res);
+}
+
+TEST(dry_install_requests)
+{
+	pl_plan plan;
+	ex_result res;
+
+	CHECK(dry_run(PL_OP_INSTALL, "rel", &res, &plan) == EX_R_OK);
+	CHECK(res.started);
+	CHECK_STR(seen,
+	    "DELETE /api/v1/namespaces/ns/configmaps/pre?propagationPolicy=Background\n"
+	    "PATCH /api/v1/namespaces/ns/configmaps/pre?fieldManager=hookctl\n"
+	    "= pre-install ConfigMap/pre would run\n"
+	    "DELETE /apis/batch/v1/namespaces/ns/jobs/migrate?propagationPolicy=Background\n"
+	    "PATCH /apis/batch/v1/namespaces/ns/jobs/migrate?fieldManager=hookctl\n"
+	    "WATCH /apis/batch/v1/namespaces/ns/jobs?fieldSelector=metadata.name%3Dmigrate&watch=1\n"
+	    "= pre-install Job/migrate would run\n"
+	    "DELETE /apis/batch/v1/namespaces/ns/jobs/migrate?propagationPolicy=Background\n"
+	    "PATCH /api/v1/namespaces/ns/serviceaccounts/sa?fieldManager=hookctl\n"
+	    "= resources ServiceAccount/sa would apply\n"
+	    "PATCH /api/v1/namespaces/ns/configmaps/cfg?fieldManager=hookctl\n"
+	    "= resources ConfigMap/cfg would apply\n"
+	    "PATCH /api/v1/namespaces/ns/configmaps/kept?fieldManager=hookctl\n"
+	    "= resources ConfigMap/kept would apply\n"
+	    "PATCH /apis/rbac.authorization.k8s.io/v1/clusterroles/cr?fieldManager=hookctl\n"
+	    "= resources ClusterRole/cr would apply\n"
+	    "DELETE /api/v1/namespaces/ns/pods/post?propagationPolicy=Background\n"
+	    "PATCH /api/v1/namespaces/ns/pods/post?fieldManager=hookctl\n"
+	    "WATCH /api/v1/namespaces/ns/pods?fieldSelector=metadata.name%3Dpost&watch=1\n"
+	    "= post-install Pod/post would run\n");
+	/* the bodies carry Helm's ownership metadata */
+	CHECK(res.deleted.n == 1 && strcmp(res.deleted.v[0].obj->name, "migrate") == 0);
+	CHECK_STR(res.deleted.v[0].detail, "hook-succeeded");
+	ex_result_free(&res, &plan);
+	pl_free(&plan);
+	return 0;
+}
+
+TEST(dry_uninstall_requests)
+{
+	pl_plan plan;
+	ex_result res;
+
+	CHECK(dry_run(PL_OP_UNINSTALL, "rel", &res, &plan) == EX_R_OK);
+	CHECK_STR(seen,
+	    "DELETE /api/v1/namespaces/ns/pods/post?propagationPolicy=Background\n"
+	    "PATCH /api/v1/namespaces/ns/pods/post?fieldManager=hookctl\n"
+	    "WATCH /api/v1/namespaces/ns/pods?fieldSelector=metadata.name%3Dpost&watch=1\n"
+	    "= pre-delete Pod/post would run\n"
+	    "GET /apis/rbac.authorization.k8s.io/v1/clusterroles/cr\n"
+	    "GET /api/v1/namespaces/ns/configmaps/cfg\n"
+	    "GET /api/v1/namespaces/ns/serviceaccounts/sa\n"
+	    "DELETE /apis/rbac.authorization.k8s.io/v1/clusterroles/cr?propagationPolicy=Background\n"
+	    "= resources ClusterRole/cr would delete\n"
+	    "DELETE /api/v1/namespaces/ns/configmaps/cfg?propagationPolicy=Background\n"
+	    "= resources ConfigMap/cfg would delete\n"
+	    "= resources ConfigMap/kept kept\n"
+	    "DELETE /api/v1/namespaces/ns/serviceaccounts/sa?propagationPolicy=Background\n"
+	    "= resources ServiceAccount/sa would delete\n");
+	CHECK(res.kept.n == 1 && strcmp(res.kept.v[0].obj->name, "kept") == 0);
+	ex_result_free(&res, &plan);
+	pl_free(&plan);
+	return 0;
+}
+
+TEST(stop_before_anything)
+{
+	static volatile sig_atomic_t stop = SIGTERM;
+	pl_input in = { "chart.yaml", demo_chart, sizeof demo_chart - 1 };
+	pl_config cfg;
+	pl_plan plan;
+	ex_options o;
+	ex_result res;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.op = PL_OP_INSTALL;
+	cfg.flags = PL_KEEP_BODIES;
+	CHECK(pl_build(&plan, &in, 1, &cfg) == 0);
+	memset(&o, 0, sizeof o);
+	o.op = "install";
+	o.release = "rel";
+	o.ns = "ns";
+	o.flags = EX_DRY_RUN;
+	o.stop = &stop;
+	seen[0] = 0;
+	CHECK(ex_run(&plan, NULL, &o, record, NULL, &res) == EX_R_STOPPED);
+	CHECK_STR(seen, "");
+	CHECK_STR(res.error, "stopped by SIGTERM");
+	CHECK(res.state[0][0] == EX_ST_TODO);
+	ex_result_free(&res, &plan);
+	pl_free(&plan);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -208,5 +350,8 @@ main(void)
 	RUN(ready_misc);
 	RUN(guess_paths);
 	RUN(ownership);
+	RUN(dry_install_requests);
+	RUN(dry_uninstall_requests);
+	RUN(stop_before_anything);
 	return unit_done();
 }

@@ -251,6 +251,94 @@ TEST(pem_trust_bundle)
 	return 0;
 }
 
+static char red[128];
+
+static const char *
+redact(const char *url)
+{
+	size_t n = hm_redact_url(url, red, sizeof red);
+
+	return n == strlen(red) ? red : "(bad length)";
+}
+
+TEST(redact_url)
+{
+	CHECK_STR(redact("http://user:p%40ss@proxy:3128"),
+	    "http://REDACTED@proxy:3128");
+	CHECK_STR(redact("https://u:p@s@h:6443/api?x=@y#@z"),
+	    "https://REDACTED@h:6443/api?x=@y#@z");
+	CHECK_STR(redact("https://h:6443/a@b"), "https://h:6443/a@b");
+	CHECK_STR(redact("https://h?a@b"), "https://h?a@b");
+	CHECK_STR(redact("user:pw@proxy:3128"), "REDACTED@proxy:3128");
+	CHECK_STR(redact("http://@h"), "http://REDACTED@h");
+	CHECK_STR(redact("https://[::1]:6443"), "https://[::1]:6443");
+	CHECK_STR(redact("proxy:3128"), "proxy:3128");
+	CHECK_STR(redact(""), "");
+	/* Truncated as snprintf: the whole length, a terminated prefix. */
+	CHECK(hm_redact_url("http://u:p@host", red, 12) == 20);
+	CHECK_STR(red, "http://REDA");
+	CHECK(hm_redact_url("http://u:p@host", red, 6) == 20);
+	CHECK_STR(red, "http:");
+	CHECK(hm_redact_url("http://u:p@host", NULL, 0) == 20);
+	return 0;
+}
+
+TEST(no_proxy_go_rules)
+{
+	/* Loopback is never proxied, whatever NO_PROXY says. */
+	CHECK(hm_no_proxy(NULL, "localhost", "443"));
+	CHECK(hm_no_proxy("", "127.0.0.5", "443"));
+	CHECK(hm_no_proxy(NULL, "::1", "6443"));
+	CHECK(!hm_no_proxy(NULL, "api.example", "443"));
+	CHECK(!hm_no_proxy("", "api.example", "443"));
+	CHECK(hm_no_proxy("*", "api.example", "443"));
+	/* host:port and [v6]:port entries match that port only. */
+	CHECK(hm_no_proxy("api.example:443", "api.example", "443"));
+	CHECK(!hm_no_proxy("api.example:443", "api.example", "6443"));
+	CHECK(hm_no_proxy("x.org,[fd00::1]:6443", "fd00::1", "6443"));
+	CHECK(!hm_no_proxy("x.org,[fd00::1]:6443", "fd00::1", "443"));
+	CHECK(hm_no_proxy("10.0.0.1:6443", "10.0.0.1", "6443"));
+	CHECK(!hm_no_proxy("10.0.0.1:6443", "10.0.0.1", "443"));
+	CHECK(hm_no_proxy("example.com:443", "a.example.com", "443"));
+	CHECK(!hm_no_proxy("example.com:443", "a.example.com", "80"));
+	/* Names: the name and its subdomains; ".name", "*.name": these. */
+	CHECK(hm_no_proxy("example.com", "example.com", "443"));
+	CHECK(hm_no_proxy("example.com", "api.example.com", "443"));
+	CHECK(!hm_no_proxy("example.com", "notexample.com", "443"));
+	CHECK(!hm_no_proxy(".example.com", "example.com", "443"));
+	CHECK(hm_no_proxy(".example.com", "api.example.com", "443"));
+	CHECK(hm_no_proxy("*.example.com", "api.example.com", "443"));
+	CHECK(!hm_no_proxy("*.example.com", "example.com", "443"));
+	CHECK(hm_no_proxy(" foo.com , API.Example ", "api.example", "443"));
+	CHECK(!hm_no_proxy("foo.com api.example", "api.example", "443"));
+	/* Addresses and CIDRs. */
+	CHECK(hm_no_proxy("10.0.0.0/8", "10.1.2.3", "443"));
+	CHECK(!hm_no_proxy("10.0.0.0/8", "11.0.0.1", "443"));
+	CHECK(hm_no_proxy("fd00::/8", "fd12::1", "443"));
+	CHECK(!hm_no_proxy("fd00::/8", "fe80::1", "443"));
+	CHECK(hm_no_proxy("10.96.0.1", "10.96.0.1", "443"));
+	CHECK(hm_no_proxy("0:0::fd00:1", "::fd00:1", "443"));
+	CHECK(!hm_no_proxy("10.96.0.1", "10.96.0.10", "443"));
+	CHECK(!hm_no_proxy(":443,/8,10.0.0.0/33", "10.0.0.1", "443"));
+	return 0;
+}
+
+TEST(proxy_auth_percent_decoded)
+{
+	char out[64];
+
+	CHECK(hm_proxy_auth("user:p%40ss", 11, out, sizeof out) == 18);
+	CHECK_STR(out, "Basic dXNlcjpwQHNz");
+	CHECK(hm_proxy_auth("u%3Ax:p", 7, out, sizeof out) > 0);
+	CHECK_STR(out, "Basic dTp4OnA=");
+	CHECK(hm_proxy_auth("user:", 5, out, sizeof out) > 0);
+	CHECK_STR(out, "Basic dXNlcjo=");
+	CHECK(hm_proxy_auth("a:%zz", 5, out, sizeof out) == -1);
+	CHECK(hm_proxy_auth("a:%4", 4, out, sizeof out) == -1);
+	CHECK(hm_proxy_auth("user:p%40ss", 11, out, 18) == -1);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -265,5 +353,8 @@ main(void)
 	RUN(base64);
 	RUN(pem_keys);
 	RUN(pem_trust_bundle);
+	RUN(redact_url);
+	RUN(no_proxy_go_rules);
+	RUN(proxy_auth_percent_decoded);
 	return unit_done();
 }

@@ -328,6 +328,65 @@ TEST(status_messages)
 	return 0;
 }
 
+/* No byte of a server's text that a terminal would act on. */
+static int
+has_controls(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (; *u; u++)
+		if (*u < 0x20 || *u == 0x7f || (u[0] == 0xc2 && u[1] >= 0x80
+		    && u[1] <= 0x9f))
+			return 1;
+	return 0;
+}
+
+TEST(status_control_chars)
+{
+	cJSON *st = cJSON_Parse("{\"kind\":\"Status\",\"message\":\"\\u001b]0;"
+	    "owned\\u0007bad\\u001b[2J\\r\\nnews: caf\\u00e9 \\u009b31m\\u007f"
+	    "end\",\"reason\":\"Bad\\u001b[31mReason\",\"code\":500}");
+	k8s_err er;
+
+	CHECK(st != NULL);
+	k8s_status_err(&er, 500, st);
+	CHECK(!has_controls(er.msg));
+	CHECK(!has_controls(er.reason));
+	CHECK(strstr(er.msg, "caf\xc3\xa9") != NULL); /* UTF-8 stays */
+	CHECK(strstr(er.msg, "bad") != NULL && strstr(er.msg, "end") != NULL);
+	CHECK(strstr(er.reason, "Bad") == er.reason);
+	cJSON_Delete(st);
+	return 0;
+}
+
+TEST(urls_redacted)
+{
+	/* user:password@ never reaches a message. */
+	CHECK(parse(KC("https://admin:s3cret@h:6443", "", ""), 0, 0) < 0);
+	CHECK(strstr(e.msg, "s3cret") == NULL);
+	CHECK(strstr(e.msg, "user information") != NULL);
+	CHECK(parse(KC("https://admin:s3cret@h:99999", "", ""), 0, 0) < 0);
+	CHECK(strstr(e.msg, "s3cret") == NULL);
+	CHECK(parse(KC("https://h", "    proxy-url: http://u:pw-s3cret@p:"
+	    "99999999\n", ""), 0, 0) < 0);
+	CHECK(strstr(e.msg, "bad port") != NULL);
+	CHECK(strstr(e.msg, "s3cret") == NULL);
+	CHECK(strstr(e.msg, "REDACTED@p") != NULL);
+	CHECK(parse(KC("https://h", "    proxy-url: socks5://u:s3cret@p:1\n",
+	    ""), 0, 0) < 0);
+	CHECK(strstr(e.msg, "s3cret") == NULL);
+	setenv("HTTPS_PROXY", "https://u:s3cret@envproxy:8080", 1);
+	CHECK(parse(KC("https://api.example.com", "", ""), 0, 0) < 0);
+	CHECK(strstr(e.msg, "https proxies") != NULL);
+	CHECK(strstr(e.msg, "s3cret") == NULL);
+	unsetenv("HTTPS_PROXY");
+	/* The warning names the server, which has no credentials. */
+	CHECK(parse(KC("http://h:8080/x@y", "", ""), 0, 0) == 0);
+	CHECK(strstr(cfg.warning, "http://h:8080/x@y") != NULL);
+	k8s_config_free(&cfg);
+	return 0;
+}
+
 TEST(paths)
 {
 	k8s_res r;
@@ -381,6 +440,8 @@ main(void)
 	RUN(insecure_and_proxy);
 	RUN(kubeconfig_merge);
 	RUN(status_messages);
+	RUN(status_control_chars);
+	RUN(urls_redacted);
 	RUN(paths);
 	{
 		char cmd[700];
