@@ -927,9 +927,26 @@ load_tree(k8s_config *cfg, const cJSON *kc, const char *src,
 		return seterr(e, K8S_ECONFIG, "%s: no current-context (use"
 		    " --kube-context)", src);
 	ctx = jget(find_named(jget(kc, "contexts"), ctxname), "context");
-	if (!cJSON_IsObject(ctx))
-		return seterr(e, K8S_ECONFIG, "%s: context \"%s\" not found",
-		    src, ctxname);
+	if (!cJSON_IsObject(ctx)) {
+		/* say which ones there are, as a user would look them up */
+		char known[300];
+		const cJSON *c;
+		size_t n = 0;
+
+		known[0] = '\0';
+		cJSON_ArrayForEach(c, jget(kc, "contexts")) {
+			const char *name = jstr(c, "name");
+			int w;
+			if (name == NULL || n + 8 >= sizeof known)
+				continue;
+			w = snprintf(known + n, sizeof known - n, "%s\"%s\"", n ? ", " : "",
+			    name);
+			if (w > 0)
+				n = (size_t)w >= sizeof known - n ? sizeof known - 1 : n + (size_t)w;
+		}
+		return seterr(e, K8S_ECONFIG, "%s: context \"%s\" not found (%s%s)",
+		    src, ctxname, n ? "known: " : "it has no contexts", known);
+	}
 	snprintf(cfg->context, sizeof cfg->context, "%s", ctxname);
 	cn = jstr(ctx, "cluster");
 	un = jstr(ctx, "user");
@@ -2023,6 +2040,12 @@ gv_fetch(k8s_client *c, const char *gv, k8s_gv *old, k8s_err *e)
 		snprintf(path, sizeof path, "/api/%s", gv);
 	else
 		snprintf(path, sizeof path, "/apis/%s", gv);
+	if (old) {
+		/* one tree of a group version at a time, never two */
+		cJSON_Delete(old->list);
+		old->list = NULL;
+		old->resources = NULL;
+	}
 	if (k8s_request(c, "GET", path, NULL, NULL, 0, &list, e) < 0) {
 		if (e->http == 404)
 			snprintf(e->msg, sizeof e->msg, "the server has no API"
@@ -2035,8 +2058,6 @@ gv_fetch(k8s_client *c, const char *gv, k8s_gv *old, k8s_err *e)
 		seterr(e, K8S_EPROTO, "out of memory");
 		return NULL;
 	}
-	if (old)
-		cJSON_Delete(old->list);
 	snprintf(g->gv, sizeof g->gv, "%s", gv);
 	g->list = list;
 	g->resources = cJSON_GetObjectItemCaseSensitive(list, "resources");

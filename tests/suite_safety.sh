@@ -105,3 +105,6 @@ check "-f on a chart directory: suggests helm template" grep -q \
 	'is a Helm chart (it has Chart.yaml), not rendered manifests: render it first, e.g. helm template' "$T/err"
 check_eq "plan uninstall counts only the hooks it runs" "plan uninstall: 1 hook, 4 resources" \
 	"$("$HOOKCTL" plan uninstall -f "$TOP/examples/demo.yaml" | head -n 1)"
+"$HOOKCTL" install demo -f "$TOP/examples/demo.yaml" --kubeconfig "$T/kc" --kube-context nope > /dev/null 2> "$T/err"
+check_eq "unknown --kube-context: exit 2" 2 $?
+check "unknown --kube-context: lists the known ones" grep -q 'context "nope" not found (known: "c")' "$T/err"
