@@ -432,62 +432,6 @@ ex_owned(const cJSON *obj, const char *release, const char *ns, char *why, size_
 	return 0;
 }
 
-/* Kinds whose REST names are not the plain guess, and the cluster-scoped ones. */
-static const struct {
-	const char *kind, *plural;
-	int cluster;
-} known_kinds[] = {
-	{ "APIService", "apiservices", 1 },
-	{ "ClusterRole", "clusterroles", 1 },
-	{ "ClusterRoleBinding", "clusterrolebindings", 1 },
-	{ "CustomResourceDefinition", "customresourcedefinitions", 1 },
-	{ "Endpoints", "endpoints", 0 },
-	{ "IngressClass", "ingressclasses", 1 },
-	{ "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", 1 },
-	{ "Namespace", "namespaces", 1 },
-	{ "Node", "nodes", 1 },
-	{ "PersistentVolume", "persistentvolumes", 1 },
-	{ "PodSecurityPolicy", "podsecuritypolicies", 1 },
-	{ "PriorityClass", "priorityclasses", 1 },
-	{ "StorageClass", "storageclasses", 1 },
-	{ "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", 1 },
-};
-
-/* see exec.h */
-int
-ex_guess_path(const char *api_version, const char *kind, const char *ns,
-    const char *name, char *buf, size_t cap)
-{
-	char plural[160];
-	size_t i, n = strlen(kind);
-	int cluster = 0, w;
-
-	plural[0] = 0;
-	for (i = 0; i < sizeof known_kinds / sizeof known_kinds[0]; i++)
-		if (strcmp(kind, known_kinds[i].kind) == 0) {
-			snprintf(plural, sizeof plural, "%s", known_kinds[i].plural);
-			cluster = known_kinds[i].cluster;
-		}
-	if (!plural[0]) {
-		if (n == 0 || n > 120)
-			return -1;
-		for (i = 0; i < n; i++)
-			plural[i] = (char)((kind[i] >= 'A' && kind[i] <= 'Z') ? kind[i] + 32 : kind[i]);
-		plural[n] = 0;
-		if (plural[n - 1] == 's' || plural[n - 1] == 'x' ||
-		    (n > 1 && plural[n - 1] == 'h' && (plural[n - 2] == 'c' || plural[n - 2] == 's')))
-			strcat(plural, "es");
-		else if (n > 1 && plural[n - 1] == 'y' && !strchr("aeiou", plural[n - 2]))
-			strcpy(plural + n - 1, "ies");
-		else
-			strcat(plural, "s");
-	}
-	w = snprintf(buf, cap, "%s%s%s%s/%s%s%s",
-	    strchr(api_version, '/') ? "/apis/" : "/api/", api_version,
-	    cluster || !ns ? "" : "/namespaces/", cluster || !ns ? "" : ns,
-	    plural, name ? "/" : "", name ? name : "");
-	return (w < 0 || (size_t)w >= cap) ? -1 : 0;
-}
 
 /* ============================== the run ============================== */
 
@@ -613,7 +557,6 @@ obj_ns(const ex_ctx *x, const pl_object *s)
 const char *
 ex_shown_ns(k8s_client *c, const char *ns, const pl_object *s)
 {
-	char path[600];
 	k8s_res kr;
 	k8s_err err;
 	const char *own = s->ns && *s->ns ? s->ns : ns;
@@ -623,8 +566,7 @@ ex_shown_ns(k8s_client *c, const char *ns, const pl_object *s)
 			return NULL;
 		return own;
 	}
-	if (ex_guess_path(s->api_version, s->kind, "N", NULL, path, sizeof path) == 0 &&
-	    strstr(path, "/namespaces/N/") == NULL)
+	if (k8s_resource_guess(s->api_version, s->kind, &kr) == 0 && !kr.namespaced)
 		return NULL;
 	return own;
 }
@@ -791,9 +733,10 @@ dry(ex_ctx *x, const char *verb, const pl_object *s, int with_name,
 	char path[1024];
 	cJSON *hidden = body ? redacted(x, s, body) : NULL;
 	ex_event ev = event(EX_EV_REQUEST);
+	k8s_res kr;
 
-	if (ex_guess_path(s->api_version, s->kind, obj_ns(x, s),
-	    with_name ? s->name : NULL, path, sizeof path) != 0)
+	if (k8s_resource_guess(s->api_version, s->kind, &kr) != 0 ||
+	    k8s_path(&kr, obj_ns(x, s), with_name ? s->name : NULL, path, sizeof path) != 0)
 		snprintf(path, sizeof path, "(%s/%s)", s->kind, s->name);
 	ev.verb = verb;
 	ev.path = path;
@@ -1027,8 +970,7 @@ delete_hook(ex_ctx *x, const pl_object *s, const char *policy)
 	k8s_err err;
 	int existed = 0, r;
 
-	if (strcmp(s->kind, "CustomResourceDefinition") == 0)
-		return XR_OK;
+	/* (a CRD hook is never here: the plan gives it no delete policy) */
 	memset(&err, 0, sizeof err);
 	bound(x);
 	r = delete_obj(x, s, 0, policy, &existed, &err);
@@ -1237,8 +1179,7 @@ run_hook(ex_ctx *x, const pl_phase *ph, size_t i, int *ran)
 	why[0] = 0;
 	*ran = 0;
 	step_begin(x, ph, i, s);
-	if (pl_list_has(&s->delete_effective, "before-hook-creation") &&
-	    strcmp(s->kind, "CustomResourceDefinition") != 0) {
+	if (pl_list_has(&s->delete_effective, "before-hook-creation")) {
 		r = delete_obj(x, s, 1, "before-hook-creation", &existed, &err);
 		if (r != XR_OK) {
 			step_end(x, ph, i, s, outcome(r), "before-hook-creation delete");

@@ -173,13 +173,4 @@ int ex_ready_state(const char *api_version, const char *kind, const cJSON *obj,
  */
 int ex_owned(const cJSON *obj, const char *release, const char *ns, char *why, size_t cap);
 
-/*
- * The REST path of an object without discovery, for --dry-run (which sends
- * nothing, not even discovery): built-in kinds from a table, others by
- * the plural rules of kubectl's guess.  name may be NULL (collection).
- * Returns 0, or -1 if cap is too small.
- */
-int ex_guess_path(const char *api_version, const char *kind, const char *ns,
-    const char *name, char *buf, size_t cap);
-
 #endif

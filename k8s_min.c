@@ -2153,6 +2153,58 @@ add_segment(char *buf, size_t cap, size_t *n, const char *seg)
 	return 0;
 }
 
+/* Kinds whose REST names are not the plain guess, and the cluster-scoped ones. */
+static const struct {
+	const char *kind, *plural;
+	int cluster;
+} known_kinds[] = {
+	{ "APIService", "apiservices", 1 },
+	{ "ClusterRole", "clusterroles", 1 },
+	{ "ClusterRoleBinding", "clusterrolebindings", 1 },
+	{ "CustomResourceDefinition", "customresourcedefinitions", 1 },
+	{ "Endpoints", "endpoints", 0 },
+	{ "IngressClass", "ingressclasses", 1 },
+	{ "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", 1 },
+	{ "Namespace", "namespaces", 1 },
+	{ "Node", "nodes", 1 },
+	{ "PersistentVolume", "persistentvolumes", 1 },
+	{ "PodSecurityPolicy", "podsecuritypolicies", 1 },
+	{ "PriorityClass", "priorityclasses", 1 },
+	{ "StorageClass", "storageclasses", 1 },
+	{ "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", 1 },
+};
+
+/* see k8s_min.h */
+int
+k8s_resource_guess(const char *av, const char *kind, k8s_res *out)
+{
+	char *plural = out->plural;
+	size_t i, n = strlen(kind);
+
+	if (bad_gv(av) || n == 0 || n + 4 > sizeof out->plural)
+		return -1;
+	snprintf(out->base, sizeof out->base, "%s%s", strchr(av, '/') ? "/apis/" : "/api/", av);
+	out->namespaced = 1;
+	for (i = 0; i < sizeof known_kinds / sizeof known_kinds[0]; i++)
+		if (strcmp(kind, known_kinds[i].kind) == 0) {
+			snprintf(plural, sizeof out->plural, "%s", known_kinds[i].plural);
+			out->namespaced = !known_kinds[i].cluster;
+			return 0;
+		}
+	/* kubectl's guess: lower case, then the English plural */
+	for (i = 0; i < n; i++)
+		plural[i] = (char)((kind[i] >= 'A' && kind[i] <= 'Z') ? kind[i] + 32 : kind[i]);
+	plural[n] = 0;
+	if (plural[n - 1] == 's' || plural[n - 1] == 'x' ||
+	    (n > 1 && plural[n - 1] == 'h' && (plural[n - 2] == 'c' || plural[n - 2] == 's')))
+		strcat(plural, "es");
+	else if (n > 1 && plural[n - 1] == 'y' && !strchr("aeiou", plural[n - 2]))
+		strcpy(plural + n - 1, "ies");
+	else
+		strcat(plural, "s");
+	return 0;
+}
+
 void
 k8s_forget_kinds(k8s_client *c, const char *av)
 {

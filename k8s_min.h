@@ -189,6 +189,14 @@ int k8s_resource(k8s_client *c, const char *api_version, const char *kind,
     k8s_res *out, k8s_err *err);
 
 /*
+ * The resource of (apiVersion, kind) without discovery, for --dry-run
+ * (which sends nothing, not even discovery) and messages: the built-in
+ * kinds from a table (cluster-scoped ones marked), others by kubectl's
+ * plural guess, namespaced.  0, or -1 for a malformed apiVersion or kind.
+ */
+int k8s_resource_guess(const char *api_version, const char *kind, k8s_res *out);
+
+/*
  * Lets the next k8s_resource of a kind that api_version's cached
  * discovery lacks read it again (a CustomResourceDefinition of that group
  * version was just established).

@@ -128,22 +128,34 @@ TEST(ready_misc)
 	return 0;
 }
 
+/* Dry runs name the REST path without discovery (k8s_resource_guess). */
+static const char *
+guess(const char *av, const char *kind, const char *ns, const char *name, char *p, size_t cap)
+{
+	k8s_res r;
+
+	if (k8s_resource_guess(av, kind, &r) != 0 || k8s_path(&r, ns, name, p, cap) != 0)
+		return "(error)";
+	return p;
+}
+
 TEST(guess_paths)
 {
 	char p[300];
-	CHECK(ex_guess_path("batch/v1", "Job", "ns", "x", p, sizeof p) == 0);
-	CHECK_STR(p, "/apis/batch/v1/namespaces/ns/jobs/x");
-	CHECK(ex_guess_path("v1", "ConfigMap", "ns", NULL, p, sizeof p) == 0);
-	CHECK_STR(p, "/api/v1/namespaces/ns/configmaps");
-	CHECK(ex_guess_path("networking.k8s.io/v1", "Ingress", "a", "i", p, sizeof p) == 0);
-	CHECK_STR(p, "/apis/networking.k8s.io/v1/namespaces/a/ingresses/i");
-	CHECK(ex_guess_path("policy/v1beta1", "PodSecurityPolicy", "a", "p", p, sizeof p) == 0);
-	CHECK_STR(p, "/apis/policy/v1beta1/podsecuritypolicies/p");
-	CHECK(ex_guess_path("networking.k8s.io/v1", "NetworkPolicy", "a", "p", p, sizeof p) == 0);
-	CHECK_STR(p, "/apis/networking.k8s.io/v1/namespaces/a/networkpolicies/p");
-	CHECK(ex_guess_path("apiextensions.k8s.io/v1", "CustomResourceDefinition", "a", "c", p, sizeof p) == 0);
-	CHECK_STR(p, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/c");
-	CHECK(ex_guess_path("v1", "ConfigMap", "ns", "x", p, 10) == -1);
+	CHECK_STR(guess("batch/v1", "Job", "ns", "x", p, sizeof p),
+	    "/apis/batch/v1/namespaces/ns/jobs/x");
+	CHECK_STR(guess("v1", "ConfigMap", "ns", NULL, p, sizeof p),
+	    "/api/v1/namespaces/ns/configmaps");
+	CHECK_STR(guess("networking.k8s.io/v1", "Ingress", "a", "i", p, sizeof p),
+	    "/apis/networking.k8s.io/v1/namespaces/a/ingresses/i");
+	CHECK_STR(guess("policy/v1beta1", "PodSecurityPolicy", "a", "p", p, sizeof p),
+	    "/apis/policy/v1beta1/podsecuritypolicies/p");
+	CHECK_STR(guess("networking.k8s.io/v1", "NetworkPolicy", "a", "p", p, sizeof p),
+	    "/apis/networking.k8s.io/v1/namespaces/a/networkpolicies/p");
+	CHECK_STR(guess("apiextensions.k8s.io/v1", "CustomResourceDefinition", "a", "c", p,
+	    sizeof p), "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/c");
+	CHECK_STR(guess("v1", "ConfigMap", "ns", "x", p, 10), "(error)");
+	CHECK_STR(guess("v1 HTTP/1.1", "ConfigMap", "ns", "x", p, sizeof p), "(error)");
 	return 0;
 }
 
