@@ -30,10 +30,10 @@ ASAN_FLAGS = -std=c11 -g -O1 -D_DEFAULT_SOURCE -fno-omit-frame-pointer \
 	-I/usr/include/cjson
 ASAN_LIBS = -lbearssl -lcjson -lm
 
-SRC = hookctl.c yaml_min.c plan.c k8s_min.c http_min.c exec.c
-SMALLSRC = hookctl.c plan.c k8s_min.c http_min.c exec.c
-LIBSRC = yaml_min.c plan.c k8s_min.c http_min.c exec.c
-HDR = hookctl.h yaml_min.h plan.h k8s_min.h http_min.h exec.h
+SRC = hookctl.c yaml_min.c plan.c k8s_min.c http_min.c exec.c json_min.c
+SMALLSRC = hookctl.c plan.c k8s_min.c http_min.c exec.c json_min.c
+LIBSRC = yaml_min.c plan.c k8s_min.c http_min.c exec.c json_min.c
+HDR = hookctl.h yaml_min.h plan.h k8s_min.h http_min.h exec.h json_min.h
 
 all: hookctl
 
