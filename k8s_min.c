@@ -132,25 +132,6 @@ from_hm(k8s_err *e, const hm_err *h)
 	    h->msg);
 }
 
-int
-k8s_exit_code(const k8s_err *e)
-{
-	switch (e->cat) {
-	case K8S_OK:
-		return 0;
-	case K8S_ECONFIG:
-		return 2;
-	case K8S_ECONNECT:
-		return 3;
-	case K8S_ETIMEOUT:
-		return 4;
-	case K8S_ESTOPPED:
-		return 130;
-	default:
-		return 1;
-	}
-}
-
 int64_t
 k8s_now_ms(void)
 {

@@ -28,17 +28,15 @@
 #include "bearssl.h"
 #include "http_min.h"
 
-/* Error categories.  k8s_exit_code() maps them to hookctl's exit codes. */
+/* Error categories (the CLI maps them to its exit codes: hookctl.c). */
 enum {
 	K8S_OK = 0,
-	K8S_EAPI = 1,       /* the API server refused (Status): exit 1 */
-	K8S_ECONFIG = 2,    /* bad/missing kubeconfig, unsupported auth: exit 2 */
-	K8S_ECONNECT = 3,   /* DNS, TCP, proxy, TLS, 401/403 on auth: exit 3 */
-	K8S_ETIMEOUT = 4,   /* the deadline passed: exit 4 */
-	K8S_EPROTO = 5,     /* the server broke HTTP or JSON: exit 1 */
-	K8S_ESTOPPED = 6    /* stopped by a signal (k8s_client.stop): exit
-	                       130; the CLI knows which signal and may say
-	                       143 for SIGTERM */
+	K8S_EAPI = 1,       /* the API server refused (Status) */
+	K8S_ECONFIG = 2,    /* bad/missing kubeconfig, unsupported auth */
+	K8S_ECONNECT = 3,   /* DNS, TCP, proxy, TLS, 401/403 on auth */
+	K8S_ETIMEOUT = 4,   /* the deadline passed */
+	K8S_EPROTO = 5,     /* the server broke HTTP or JSON */
+	K8S_ESTOPPED = 6    /* stopped by a signal (k8s_client.stop) */
 };
 
 /* Returned (instead of 0) by k8s_get and k8s_delete when the object does
@@ -52,10 +50,6 @@ typedef struct {
 	                       "Conflict", "Forbidden", "Gone", ...) or "" */
 	char msg[512];      /* one line of words, never a secret */
 } k8s_err;
-
-/* 0 for K8S_OK, then 1, 2, 3, 4 as in DESIGN.md "Errors and exit codes";
- * 130 for K8S_ESTOPPED. */
-int k8s_exit_code(const k8s_err *e);
 
 int64_t k8s_now_ms(void);
 

@@ -48,13 +48,27 @@ logfn(void *arg, const char *verb, const char *path, int status, long ms)
 	fprintf(stderr, "%s %s %d %ldms\n", verb, path, status, ms);
 }
 
+/* The driver's exit code of an error: hookctl's (hookctl.c exit_of_k8s). */
+static int
+exit_code(const k8s_err *e)
+{
+	switch (e->cat) {
+	case K8S_OK: return 0;
+	case K8S_ECONFIG: return 2;
+	case K8S_ECONNECT: return 3;
+	case K8S_ETIMEOUT: return 4;
+	case K8S_ESTOPPED: return 130;
+	default: return 1;
+	}
+}
+
 static int
 die(const k8s_err *e)
 {
 	fprintf(stderr, "k8sctl: %s\n", e->msg);
 	if (e->cat == K8S_ESTOPPED && stop_sig != 0)
 		return 128 + stop_sig;
-	return k8s_exit_code(e);
+	return exit_code(e);
 }
 
 static cJSON *
@@ -256,7 +270,7 @@ main(int argc, char **argv)
 			if (r == 0)
 				printf("ok\n");
 			else
-				printf("error %d: %s\n", k8s_exit_code(&e),
+				printf("error %d: %s\n", exit_code(&e),
 				    e.msg);
 			fflush(stdout);
 			cJSON_Delete(out);
