@@ -11,8 +11,13 @@
  *  - hooks and resources are each stable-sorted by InstallOrder kind index;
  *  - the hooks of one phase are then stable-sorted by (weight, name).
  *
- * Memory: without PL_KEEP_BODIES only the head fields of each document are
- * copied out, so the caller can free each tree as soon as pl_add returns.
+ * Memory: pl_add owns each tree it is given.  Without PL_KEEP_BODIES only
+ * the head fields of a document are copied out and its tree is freed
+ * before pl_add returns, so pl_build holds one tree at a time.
+ *
+ * The input bytes are yaml_min's alone: what plan knows of where and how
+ * a thing was written (marks, scalar styles, "# Source:" comments) comes
+ * through yaml_min.h.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -710,24 +715,22 @@ annotation_text(pl_plan *p, const cJSON *v, int *nonstring, int *bad)
 }
 
 /*
- * The column of token [off, off+n) of a scalar's value, when the scalar is
- * written on one line as its plain or quoted text; else 0 (use the value's).
+ * The column of byte off of node's string value, relative to node's own:
+ * known when the value is its text as written (ym_scalar.verbatim: plain
+ * or quoted on one line, no escapes); else 0, and the message points at
+ * the value.
  */
 static unsigned
-token_col(const doc_ctx *c, const cJSON *node, const char *value, size_t off)
+token_col(const doc_ctx *c, const cJSON *node, size_t off)
 {
-	const pl_plan *p = c->p;
 	ym_mark m;
-	size_t vl = strlen(value), at;
+	ym_scalar sc;
 
-	if (p->cur_buf == NULL || c->marks == NULL || ym_where(c->marks, node, &m) != 0)
+	if (c->marks == NULL || !cJSON_IsString(node) || ym_where(c->marks, node, &m) != 0 ||
+	    ym_scalar_at(c->marks, node, &sc) != 0 || !sc.verbatim ||
+	    sc.content.line != m.line || sc.content.col < m.col)
 		return 0;
-	at = m.offset;
-	if (at < p->cur_len && (p->cur_buf[at] == '"' || p->cur_buf[at] == '\''))
-		at++;
-	if (at + vl > p->cur_len || memcmp(p->cur_buf + at, value, vl) != 0)
-		return 0;
-	return (unsigned)(at - m.offset + off);
+	return (unsigned)(sc.content.col - m.col + off);
 }
 
 /* Splits a policy annotation like Helm's operateAnnotationValues. */
@@ -881,7 +884,7 @@ parse_events(const doc_ctx *c, const cJSON *node, const char *value, pl_object *
 		if (n < sizeof low)
 			ev = pl_event_parse(lower(low, sizeof low, t, n));
 		if (ev < 0) {
-			unsigned add = token_col(c, node, value, n ? off : (size_t)(s - value));
+			unsigned add = token_col(c, node, n ? off : (size_t)(s - value));
 			const char *tail = sev == PL_ERROR
 			    ? "Helm would drop the whole document silently; --skip-unknown-hooks does that"
 			    : "the document is dropped, as Helm does";
@@ -1075,8 +1078,8 @@ is_list(const cJSON *root)
 
 /*
  * The items of a List, each added as a document of its own at its own
- * place, in the List's place of InstallOrder.  root is owned as pl_add
- * owns it.
+ * place, in the List's place of InstallOrder.  Owns root, as pl_add does:
+ * each item is detached and given to pl_add, the rest freed here.
  */
 static int
 add_list(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
@@ -1101,13 +1104,11 @@ add_list(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
 	for (it = items->child; it != NULL && ret == 0; it = next) {
 		unsigned il = line, ic = col;
 		size_t before = p->nobjs;
-		cJSON *item = it;
 
 		next = it->next;
 		where(&c, it, 0, &il, &ic);
-		if (p->cfg.flags & PL_KEEP_BODIES)
-			item = cJSON_DetachItemViaPointer(items, it);
-		if (pl_add(p, item, marks, file, source, input, doc, il, ic) != 0)
+		if (pl_add(p, cJSON_DetachItemViaPointer(items, it), marks, file, source, input,
+		    doc, il, ic) != 0)
 			ret = -1;
 		else if (p->nobjs > before) {
 			pl_object *o = &p->objs[p->nobjs - 1];
@@ -1115,8 +1116,7 @@ add_list(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
 			o->list_kind = pstrdup(p, member(root, "kind")->valuestring);
 		}
 	}
-	if (p->cfg.flags & PL_KEEP_BODIES)
-		cJSON_Delete(root);
+	cJSON_Delete(root);
 	return ret;
 }
 
@@ -1299,8 +1299,7 @@ pl_add(pl_plan *p, cJSON *root, const ym_marks *marks, const char *file,
 	}
 out:
 	object_free(&o);
-	if (p->cfg.flags & PL_KEEP_BODIES)
-		cJSON_Delete(root);
+	cJSON_Delete(root);
 	free(hook);
 	free(weight);
 	free(del);
@@ -1702,63 +1701,6 @@ pl_free(pl_plan *p)
 	memset(p, 0, sizeof *p);
 }
 
-/*
- * The "# Source: PATH" line that names the template of the document whose
- * first node is at offset start: walking back over blank, comment, "---"
- * and "..." lines only (so null documents in between are crossed, as in
- * `# Source: x/crds/a.yaml` followed by `---`).  1 and [*so, *so+*sl) if found.
- */
-static int
-head_source(const char *buf, size_t start, size_t *so, size_t *sl)
-{
-	size_t e = start, s;
-
-	/* the part of start's line before it: "--- " or nothing */
-	s = e;
-	while (s > 0 && buf[s - 1] != '\n')
-		s--;
-	e = s;
-	while (e > 0) {
-		size_t ls, le = e - 1, i, n;   /* buf[le] is '\n' */
-		const char *l;
-
-		ls = le;
-		while (ls > 0 && buf[ls - 1] != '\n')
-			ls--;
-		e = ls;
-		l = buf + ls;
-		n = le - ls;
-		if (n > 0 && l[n - 1] == '\r')
-			n--;
-		if (n >= 9 && memcmp(l, "# Source:", 9) == 0) {
-			const char *t = l + 9;
-			size_t tn = n - 9;
-
-			while (tn > 0 && (*t == ' ' || *t == '\t'))
-				t++, tn--;
-			while (tn > 0 && (t[tn - 1] == ' ' || t[tn - 1] == '\t'))
-				tn--;
-			if (tn == 0)
-				continue;
-			*so = (size_t)(t - buf);
-			*sl = tn;
-			return 1;
-		}
-		for (i = 0; i < n && (l[i] == ' ' || l[i] == '\t'); i++)
-			;
-		if (i == n || l[i] == '#')
-			continue;
-		if (n >= 3 && memcmp(l, "---", 3) == 0 && (n == 3 || l[3] == ' ' || l[3] == '\t'))
-			continue;
-		if (n >= 3 && memcmp(l, "...", 3) == 0 && (n == 3 || l[3] == ' ' || l[3] == '\t'))
-			continue;
-		if (n == 3 && memcmp(l, "\xef\xbb\xbf", 3) == 0)
-			continue;
-		break;
-	}
-	return 0;
-}
-
 /* see plan.h */
 int
 pl_build(pl_plan *p, const pl_input *in, size_t nin, const pl_config *cfg)
@@ -1777,24 +1719,17 @@ pl_build(pl_plan *p, const pl_input *in, size_t nin, const pl_config *cfg)
 			    "skipped: a partial template (its name starts with _), as Helm does");
 			continue;
 		}
-		p->cur_buf = in[i].buf;
-		p->cur_len = in[i].len;
 		ym_init(&yp, in[i].buf, in[i].len);
 		while ((r = ym_next(&yp, &d)) == 1) {
-			size_t so, sl;
-
-			if (d.start.offset <= in[i].len &&
-			    head_source(in[i].buf, d.start.offset, &so, &sl)) {
-				if (source == NULL || strlen(source) != sl ||
-				    memcmp(source, in[i].buf + so, sl) != 0) {
-					free(source);
-					source = pstrndup(p, in[i].buf + so, sl);
-				}
+			/* a "# Source:" names the template of the documents after it */
+			if (d.source != NULL && (source == NULL || strlen(source) != d.source_len ||
+			    memcmp(source, d.source, d.source_len) != 0)) {
+				free(source);
+				source = pstrndup(p, d.source, d.source_len);
 			}
 			pl_add(p, d.root, d.marks, in[i].path, source, i, d.index,
 			    d.start.line, d.start.col);
-			if (cfg->flags & PL_KEEP_BODIES)
-				d.root = NULL;     /* pl_add took it */
+			d.root = NULL;     /* pl_add took it */
 			ym_doc_free(&d);
 			if (p->oom)
 				break;
@@ -1805,8 +1740,6 @@ pl_build(pl_plan *p, const pl_input *in, size_t nin, const pl_config *cfg)
 			    "%s", yp.err.msg);
 		free(source);
 	}
-	p->cur_buf = NULL;
-	p->cur_len = 0;
 	return pl_finish(p);
 }
 

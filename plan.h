@@ -169,9 +169,6 @@ typedef struct {
 	size_t ndiags, capdiags;
 	size_t nerrors, nwarnings;
 	int oom;                  /* an allocation failed; the plan is incomplete */
-	/* builder state, private to plan.c */
-	const char *cur_buf;      /* the input being read by pl_build, or NULL */
-	size_t cur_len;
 } pl_plan;
 
 /*
@@ -186,9 +183,11 @@ int pl_build(pl_plan *plan, const pl_input *in, size_t nin, const pl_config *cfg
 /*
  * The same in steps, for callers that hold parsed documents (and the unit
  * tests): pl_init, then pl_add per document, then pl_finish to order.
- * pl_add copies what it needs from root; with PL_KEEP_BODIES it takes
- * ownership of root (else the caller keeps it).  marks may be NULL; then
- * every place is (line, col).  source NULL means the input's path.
+ * pl_add takes ownership of root, whatever it returns: with PL_KEEP_BODIES
+ * the plan keeps it as the body (or the bodies of a List's items), else
+ * pl_add copies what it needs and frees it before returning.  The caller
+ * keeps marks and the strings, which pl_add copies.  marks may be NULL;
+ * then every place is (line, col).  source NULL means the input's path.
  */
 void pl_init(pl_plan *plan, const pl_config *cfg);
 int pl_add(pl_plan *plan, cJSON *root, const ym_marks *marks, const char *file,

@@ -57,9 +57,16 @@
 #define DEAD 0x4000  /* type bit on discarded nodes, until doc end */
 #define NOKEY UINT32_MAX
 
+/*
+ * A mark: a node (a member, among key marks) and the offset of its first
+ * byte.  A scalar's also says how it was written, in what was padding:
+ * its content's offset << 4 | verbatim << 3 | YM_PLAIN...; 0 for any
+ * other node (offsets stay under 2^27: YM_MAX_INPUT).
+ */
 struct ment {
 	const cJSON *node;
 	uint32_t off;
+	uint32_t how;
 };
 
 /* One cJSON_malloc'd block: this header, then e[], k[] and ls[]. */
@@ -123,6 +130,8 @@ typedef struct {
 	int pending, pend_ind, tabind;
 	int last_float;          /* the last scalar made resolved as float */
 	int nomarks;             /* YM_NO_MARKS */
+	uint32_t how;            /* how the scalar made next was written
+	                            (struct ment): mk takes it, once */
 	int cr;                  /* the input has a CR: lines may end in one */
 } P;
 
@@ -406,9 +415,15 @@ static cJSON *mk(P *p, cJSON *node, size_t off)
 	}
 	p->t->m[p->mn].node = node;
 	p->t->m[p->mn].off = (uint32_t)off;
+	p->t->m[p->mn].how = p->how;
+	p->how = 0;
 	p->mn++;
 	return node;
 }
+
+/* A scalar's style and the offset of its content, as struct ment keeps
+ * them; scalar() adds whether it is verbatim. */
+#define HOW(style, content) ((uint32_t)(content) << 4 | (uint32_t)(style))
 
 static int keymark(P *p, const cJSON *node, size_t off)
 {
@@ -800,11 +815,20 @@ static void resolve_more(P *p, const char *s, size_t n, struct res *r)
 	r->kind = R_STR;
 }
 
-/* Makes the node for a scalar; plain: unquoted; tag: T_*. */
-static cJSON *scalar(P *p, const char *s, size_t n, int plain, int tag,
+/*
+ * Makes the node for scalar text (s, n) written as how says (HOW; 0: an
+ * empty node, resolved as plain); tag: T_*.
+ */
+static cJSON *scalar(P *p, const char *s, size_t n, uint32_t how, int tag,
     size_t off)
 {
 	struct res r;
+	int plain = (how & 7) <= YM_PLAIN;
+	/* for the mark of the node made below; text read straight from the
+	 * input (not rebuilt in the scratch: no escape, no folding) is its
+	 * value as written */
+	if (!p->nomarks)
+		p->how = how | ((uintptr_t)s - (uintptr_t)p->b < p->n) << 3;
 	p->last_float = 0;
 	if (tag == T_MAP || tag == T_SEQ)
 		return fail(p, off, "found a scalar, expected a %s for its "
@@ -1182,7 +1206,7 @@ static cJSON *empty(P *p, const struct props *pr, size_t off)
 	else if (pr->tag == T_SEQ)
 		n = mk(p, cJSON_CreateArray(), off);
 	else
-		n = scalar(p, "", 0, 1, pr->tag == T_NONSPEC ? T_STR : pr->tag,
+		n = scalar(p, "", 0, 0, pr->tag == T_NONSPEC ? T_STR : pr->tag,
 		    off);
 	return anchor(p, pr, n);
 }
@@ -1405,10 +1429,8 @@ static int quoted(P *p, int n, const char **o, size_t *on, int *multi)
 			p->pos = i + 1;
 			return 0;
 		}
-		if (c == '\\' && q == '"')
-			break;
-		if (c == '\'' || isbrk(c))
-			break;
+		if ((c == '\\' && q == '"') || c == q || isbrk(c))
+			break;   /* an escape or a line break */
 	}
 	p->sn = 0;
 	for (;;) {
@@ -1546,6 +1568,7 @@ static cJSON *block_scalar(P *p, int n, int tag, size_t off)
 	int ind = m ? n + m : -1, maxlead = 0;
 	int trail = 0;         /* pending line breaks */
 	int lastmore = 0, any = 0;
+	size_t content = off;  /* its first content byte; the header if none */
 	p->sn = 0;
 	struct sv sv;
 	for (;;) {
@@ -1626,6 +1649,7 @@ static cJSON *block_scalar(P *p, int n, int tag, size_t off)
 		} else {
 			while (trail--)
 				sputc(p, '\n');
+			content = p->pos;
 		}
 		trail = 0;
 		size_t e = eol(p, p->pos);
@@ -1647,7 +1671,8 @@ static cJSON *block_scalar(P *p, int n, int tag, size_t off)
 		sputc(p, '\n');
 	if (p->failed)
 		return NULL;
-	return scalar(p, p->t->s, p->sn, 0, tag == T_NONE ? T_STR : tag, off);
+	return scalar(p, p->t->s, p->sn, HOW(fold ? YM_FOLDED : YM_LITERAL,
+	    content), tag == T_NONE ? T_STR : tag, off);
 }
 
 /* ---- collections ---- */
@@ -1773,7 +1798,8 @@ static int key_text(P *p, struct key *k, const struct props *pr,
 			fast = r.kind == R_STR && !p->failed;
 		}
 	}
-	if (!fast && !(kn = scalar(p, t, tn, !quoted, pr->tag, k->off)))
+	if (!fast && !(kn = scalar(p, t, tn, quoted ? YM_DOUBLE_QUOTED :
+	    YM_PLAIN, pr->tag, k->off)))
 		return -1;
 	return key_end(p, k, pr, kn, t, tn);
 }
@@ -2061,6 +2087,7 @@ static cJSON *block_node(P *p, int n, int ctx, int sameline)
 		}
 		bury(p, a);   /* re-read as a key */
 	} else if (c == '"' || c == '\'') {
+		size_t q = p->pos + 1;   /* its content */
 		if (quoted(p, n, &t, &tn, &multi))
 			return NULL;
 		skipws(p);
@@ -2070,9 +2097,12 @@ static cJSON *block_node(P *p, int n, int ctx, int sameline)
 		if (!iskey) {
 			if (addprops(p, vp, &kp))
 				return NULL;
-			return anchor(p, vp, scalar(p, t, tn, 0, vp->tag, off));
+			return anchor(p, vp, scalar(p, t, tn, HOW(c == '"' ?
+			    YM_DOUBLE_QUOTED : YM_SINGLE_QUOTED, q), vp->tag,
+			    off));
 		}
 	} else {
+		size_t ps = p->pos;
 		if (plain(p, n, 0, 0, &t, &tn, &multi))
 			return NULL;
 		skipws(p);
@@ -2081,7 +2111,8 @@ static cJSON *block_node(P *p, int n, int ctx, int sameline)
 		if (!iskey) {
 			if (addprops(p, vp, &kp))
 				return NULL;
-			return anchor(p, vp, scalar(p, t, tn, 1, vp->tag, off));
+			return anchor(p, vp, scalar(p, t, tn, HOW(YM_PLAIN, ps),
+			    vp->tag, off));
 		}
 	}
 	/* a block mapping at column cl; same-line props are the key's */
@@ -2310,13 +2341,16 @@ static cJSON *flow_node(P *p, int n)
 	if (c == '"' || c == '\'') {
 		if (quoted(p, n, &t, &tn, &multi))
 			return NULL;
-		return anchor(p, &pr, scalar(p, t, tn, 0, pr.tag, off));
+		return anchor(p, &pr, scalar(p, t, tn, HOW(c == '"' ?
+		    YM_DOUBLE_QUOTED : YM_SINGLE_QUOTED, off + 1), pr.tag,
+		    off));
 	}
 	if (pr.present && (c == ',' || c == ']' || c == '}' || c == ':'))
 		return empty(p, &pr, pr.off);
 	if (plain(p, n, 1, 0, &t, &tn, &multi))
 		return NULL;
-	return anchor(p, &pr, scalar(p, t, tn, 1, pr.tag, off));
+	return anchor(p, &pr, scalar(p, t, tn, HOW(YM_PLAIN, off),
+	    pr.tag, off));
 }
 
 /* ---- documents ---- */
@@ -2533,6 +2567,54 @@ static int directive(P *p, int *sawyaml)
 	return 0;
 }
 
+/*
+ * The "# Source: PATH" of the head of the document whose first node is at
+ * offset start (yaml_min.h): walking back from start's line over blank,
+ * comment, "---" and "..." lines and a line that is only a BOM, so that
+ * null documents in between are crossed, as in `# Source: x/crds/a.yaml`
+ * followed by `---`.  1 and PATH at [*so, *so + *sl), or 0.
+ */
+static int head_source(const unsigned char *b, size_t start, size_t *so,
+    size_t *sl)
+{
+	size_t e = start, ls, n, i;
+	while (e > 0 && b[e - 1] != '\n')
+		e--;
+	while (e-- > 0) {
+		/* the line [ls, ls + n) that ends at the LF at e */
+		for (ls = e; ls > 0 && b[ls - 1] != '\n'; ls--)
+			;
+		const unsigned char *l = b + ls;
+		n = e - ls;
+		e = ls;
+		if (n > 0 && l[n - 1] == '\r')
+			n--;
+		for (i = 0; i < n && isws(l[i]); i++)
+			;
+		if (i == n)
+			continue;
+		if (l[i] == '#') {
+			if (i > 0 || n < 9 || memcmp(l, "# Source:", 9))
+				continue;
+			while (isws(l[n - 1]))
+				n--;
+			for (i = 9; i < n && isws(l[i]); i++)
+				;
+			if (i == n)
+				continue;
+			*so = ls + i;
+			*sl = n - i;
+			return 1;
+		}
+		if (n >= 3 && (n == 3 || isws(l[3])) && (!memcmp(l, "---", 3) ||
+		    !memcmp(l, "...", 3) || (n == 3 &&
+		    !memcmp(l, "\xef\xbb\xbf", 3))))
+			continue;
+		break;
+	}
+	return 0;
+}
+
 int ym_next(ym_parser *yp, ym_doc *doc)
 {
 	P st, *p = &st;
@@ -2711,8 +2793,13 @@ int ym_next(ym_parser *yp, ym_doc *doc)
 		doc->marks = mk_;
 		doc->index = idx;
 		doc->begin = begin;
-		if (mk_)
-			ym_where(mk_, root, &doc->start);
+		if (mk_ && ym_where(mk_, root, &doc->start) == 0) {
+			size_t so, sl;
+			if (head_source(p->b, doc->start.offset, &so, &sl)) {
+				doc->source = (const char *)p->b + so;
+				doc->source_len = sl;
+			}
+		}
 		cJSON_Delete(p->grave);
 		yp->pos = p->pos;
 		yp->line = p->line;
@@ -2739,22 +2826,9 @@ void ym_doc_free(ym_doc *doc)
 	doc->marks = NULL;
 }
 
-static int lookup(const ym_marks *m, const struct ment *e, size_t n,
-    const cJSON *node, ym_mark *out)
+/* The mark of offset off of the document of m. */
+static void markof(const ym_marks *m, uint32_t off, ym_mark *out)
 {
-	size_t lo = 0, hi = n;
-	if (!m)
-		return -1;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (e[mid].node < node)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo >= n || e[lo].node != node)
-		return -1;
-	uint32_t off = e[lo].off;
 	size_t a = 0, b = m->lsn;   /* last ls[i] <= off */
 	while (b - a > 1) {
 		size_t mid = (a + b) / 2;
@@ -2766,15 +2840,44 @@ static int lookup(const ym_marks *m, const struct ment *e, size_t n,
 	out->offset = off;
 	out->line = m->line0 + (unsigned)a;
 	out->col = off >= m->ls[a] ? (unsigned)(off - m->ls[a] + 1) : 1;
-	return 0;
+}
+
+/* node's entry in e[0, n) (sorted by node) and its mark; NULL if none. */
+static const struct ment *lookup(const ym_marks *m, const struct ment *e,
+    size_t n, const cJSON *node, ym_mark *out)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (e[mid].node < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= n || e[lo].node != node)
+		return NULL;
+	markof(m, e[lo].off, out);
+	return &e[lo];
 }
 
 int ym_where(const ym_marks *m, const cJSON *node, ym_mark *out)
 {
-	return m ? lookup(m, m->e, m->en, node, out) : -1;
+	return m && lookup(m, m->e, m->en, node, out) ? 0 : -1;
 }
 
 int ym_where_key(const ym_marks *m, const cJSON *node, ym_mark *out)
 {
-	return m ? lookup(m, m->k, m->kn, node, out) : -1;
+	return m && lookup(m, m->k, m->kn, node, out) ? 0 : -1;
+}
+
+int ym_scalar_at(const ym_marks *m, const cJSON *node, ym_scalar *out)
+{
+	const struct ment *e = m ? lookup(m, m->e, m->en, node, &out->content) :
+	    NULL;
+	if (!e || !(e->how & 7))
+		return -1;
+	out->style = (int)(e->how & 7);
+	out->verbatim = (int)(e->how >> 3 & 1);
+	markof(m, e->how >> 4, &out->content);
+	return 0;
 }

@@ -9,8 +9,11 @@
  * never a wrong result.
  *
  * Nothing here prints, exits or touches a file: errors come back in a
- * ym_error.  The input is (buffer, length), never NUL-terminated, and is not
- * referenced after the call that reads it returns.
+ * ym_error.  The input is (buffer, length), never NUL-terminated.  What a
+ * call returns does not point into it, except ym_doc.source (a span of it).
+ * A caller learns everything about a document from here (its trees, the
+ * places and styles of its nodes, its "# Source:" comment) and need never
+ * read the input itself.
  */
 #ifndef YAML_MIN_H
 #define YAML_MIN_H
@@ -39,15 +42,31 @@ typedef struct {
 /* Positions of the nodes of one document (opaque; see ym_where). */
 typedef struct ym_marks ym_marks;
 
-/* One document of a stream. */
+/*
+ * One document of a stream.
+ *
+ * Its head is the lines before the line of its first node, walking back
+ * over blank lines, comments, lines that begin with "---" or "..." and a
+ * blank (or end there), and a line that is only a BOM, up to the first
+ * other line: so a head reaches back across null documents, as
+ * `helm template --include-crds` writes "# Source: x/crds/a.yaml" and then
+ * "---", and holds the comments at the end of the previous document.
+ * Lines end at LF (a CR before it is not part of the line).  source is
+ * PATH of the last line of the head that begins with "# Source:" followed
+ * by PATH (blanks around PATH are not part of it; a line with no PATH is
+ * an ordinary comment), as Helm writes the template path of what follows.
+ */
 typedef struct {
 	cJSON *root;       /* never NULL: null documents are skipped */
 	ym_marks *marks;   /* positions of root and every node below it */
 	size_t index;      /* 0-based among all documents, null ones counted */
 	size_t begin;      /* offset where the document's text begins: its
-	                      "---" line, or just after the previous document;
-	                      comments in [begin, start.offset) are its head */
+	                      "---" line, or just after the previous document */
 	ym_mark start;     /* its first node */
+	const char *source;  /* the "# Source:" PATH of its head: source_len
+	                        bytes of the input buffer (valid as long as it
+	                        is), not NUL-terminated; NULL when there is none */
+	size_t source_len;
 } ym_doc;
 
 /* Parser state, caller-owned; contents private to yaml_min.c. */
@@ -63,8 +82,9 @@ typedef struct {
 	struct ym_tables *tables;  /* scratch kept between documents */
 } ym_parser;
 
-/* Documents without positions: doc->marks is NULL and doc->start is not
- * set (errors still say where).  For a caller that only wants the trees. */
+/* Documents without positions: doc->marks is NULL, doc->start and
+ * doc->source are not set (errors still say where).  For a caller that
+ * only wants the trees. */
 #define YM_NO_MARKS 1u
 
 /*
@@ -96,6 +116,39 @@ void ym_doc_free(ym_doc *doc);
  */
 int ym_where(const ym_marks *m, const cJSON *node, ym_mark *out);
 int ym_where_key(const ym_marks *m, const cJSON *node, ym_mark *out);
+
+/* How a scalar was written (ym_scalar.style). */
+enum {
+	YM_PLAIN = 1,
+	YM_SINGLE_QUOTED,  /* '...' */
+	YM_DOUBLE_QUOTED,  /* "..." */
+	YM_LITERAL,        /* | */
+	YM_FOLDED          /* > */
+};
+
+typedef struct {
+	int style;         /* YM_PLAIN ... YM_FOLDED */
+	int verbatim;      /* its value is its content as written, byte for
+	                      byte on one line (no escape, no folding; never
+	                      for literal and folded): for a string, byte i of
+	                      valuestring is at content.offset + i, column
+	                      content.col + i */
+	ym_mark content;   /* its first content byte: the first byte of a plain
+	                      scalar, the byte after the opening quote; for
+	                      literal and folded, the first byte of its first
+	                      content line after the indentation (the "|" or
+	                      ">" when it has none) */
+} ym_scalar;
+
+/*
+ * How scalar node (root or any node below it) was written, so that a
+ * message can point inside its value.  Returns 0 and fills *out, or -1
+ * when node is not from this document or was not written as a scalar of
+ * its own: a collection, an empty value, a copy made for an alias or a
+ * merge.  Properties ("&a", "!!str") are not content: ym_where gives the
+ * node's first byte, which may be theirs.
+ */
+int ym_scalar_at(const ym_marks *m, const cJSON *node, ym_scalar *out);
 
 /*
  * Numbers: an integer of up to 15 digits is a cJSON number; any longer

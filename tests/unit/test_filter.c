@@ -87,7 +87,6 @@ add(pl_plan *p, size_t n, const char *kind, const char *name, const char *events
 	if (r == NULL)
 		abort();
 	pl_add(p, r, NULL, "in.yaml", "t.yaml", 0, n, (unsigned)n + 1, 1);
-	cJSON_Delete(r);
 }
 
 TEST(filter_in_the_test_plan)

@@ -145,6 +145,122 @@ TEST(yaml_marks)
 	return 0;
 }
 
+/* The "# Source:" of every document, "|"-separated ("-" for none). */
+static const char *sources(const char *s, unsigned flags)
+{
+	size_t n = strlen(s), o = 0;
+	char *b = copy_of(s, n);
+	ym_parser p;
+	ym_doc d;
+	out[0] = 0;
+	ym_init(&p, b, n);
+	p.flags = flags;
+	while (ym_next(&p, &d) == 1) {
+		o += (size_t)snprintf(out + o, sizeof out - o, "%s%.*s", o ? "|" : "",
+		    d.source ? (int)d.source_len : 1, d.source ? d.source : "-");
+		ym_doc_free(&d);
+	}
+	ym_end(&p);
+	free(b);
+	return out;
+}
+
+TEST(yaml_head_source)
+{
+	CHECK_STR(sources("# Source: c/a.yaml\na: 1\n", 0), "c/a.yaml");
+	CHECK_STR(sources("# Source: c/a.yaml\na: 1\n", YM_NO_MARKS), "-");
+	/* the last one of the head, its blanks trimmed; empty ones ignored */
+	CHECK_STR(sources("# Source: x\n# Source:  c/a b \t\n# Source: \t\n# c\n\na: 1\n",
+	    0), "c/a b");
+	/* not at the start of its line, or not "# Source:" exactly */
+	CHECK_STR(sources("  # Source: x\na: 1\n---\n#Source: y\nb: 1\n--- # Source: z\n"
+	    "c: 1\n", 0), "-|-|-");
+	/* across null documents and "...", as helm template --include-crds writes */
+	CHECK_STR(sources("# Source: a\n---\n# Source: b\n---\n...\n---\n\nk: 1\n...\n"
+	    "# Source: c\n--- \nl: 1\n---\nm: 1\n", 0), "b|c|-");
+	/* the previous document's trailing comments are the next one's head */
+	CHECK_STR(sources("a: 1\n# Source: b\n---\nb: 1\n", 0), "-|b");
+	/* CRLF; a line that is only a BOM is crossed, a BOM before "#" is not */
+	CHECK_STR(sources("# Source: a\r\n---\r\n# Source: b \r\nb: 1\r\n", 0), "b");
+	CHECK_STR(sources("\xef\xbb\xbf\n# Source: a\na: 1\n", 0), "a");
+	CHECK_STR(sources("\xef\xbb\xbf# Source: a\na: 1\n", 0), "-");
+	/* any other line ends the head: a directive, content, a CR-only line end */
+	CHECK_STR(sources("# Source: a\n%YAML 1.2\n---\na: 1\n", 0), "-");
+	CHECK_STR(sources("# Source: a\na: |\n  # Source: b\n---\nb: 1\n", 0), "a|-");
+	CHECK_STR(sources("# Source: a\ra: 1\r", 0), "-");
+	/* an exact-size buffer: nothing is read outside it */
+	const char *t = "# Source: a\n---\n# Source: b\nb: 1\n";
+	for (size_t k = 0; k <= strlen(t); k++)
+		sources(t + k, 0);
+	return 0;
+}
+
+/* style, verbatim, content line:col of the scalar at key k of d's root */
+static const char *how(const ym_doc *d, const char *k)
+{
+	static const char *const styles[] = { "?", "plain", "single", "double",
+	    "literal", "folded" };
+	ym_scalar sc;
+	const cJSON *v = cJSON_GetObjectItem(d->root, k);
+	if (!v || ym_scalar_at(d->marks, v, &sc) != 0)
+		return "none";
+	snprintf(out, sizeof out, "%s %d %u:%u", sc.style >= 1 && sc.style <= 5 ?
+	    styles[sc.style] : "?", sc.verbatim, sc.content.line, sc.content.col);
+	return out;
+}
+
+TEST(yaml_scalar_styles)
+{
+	const char *s = "p: plain text\n"
+	    "s: 'it''s'\n"
+	    "d: \"it's\"\n"
+	    "e: \"a\\tb\"\n"
+	    "m: two\n  lines\n"
+	    "q: \"two\n  lines\"\n"
+	    "l: |\n\n   lit\n"
+	    "f: >-\n  fold\n"
+	    "z: |\n"
+	    "a: &x 'anch'\n"
+	    "t: !!str 12\n"
+	    "w: *x\n"
+	    "n:\n"
+	    "c: {k: v, j: \"w\"}\n"
+	    "i: 12\n";
+	size_t n = strlen(s);
+	char *b = copy_of(s, n);
+	ym_parser p;
+	ym_doc d;
+	ym_scalar sc;
+	ym_init(&p, b, n);
+	CHECK(ym_next(&p, &d) == 1);
+	CHECK_STR(how(&d, "p"), "plain 1 1:4");
+	CHECK_STR(how(&d, "s"), "single 0 2:5");
+	CHECK_STR(how(&d, "d"), "double 1 3:5");
+	CHECK_STR(how(&d, "e"), "double 0 4:5");
+	CHECK_STR(how(&d, "m"), "plain 0 5:4");
+	CHECK_STR(how(&d, "q"), "double 0 7:5");
+	CHECK_STR(how(&d, "l"), "literal 0 11:4");
+	CHECK_STR(how(&d, "f"), "folded 0 13:3");
+	CHECK_STR(how(&d, "z"), "literal 0 14:4");    /* no content: its header */
+	CHECK_STR(how(&d, "a"), "single 1 15:8");     /* after the anchor */
+	CHECK_STR(how(&d, "t"), "plain 1 16:10");     /* after the tag */
+	CHECK_STR(how(&d, "i"), "plain 1 20:4");      /* resolved, not a string */
+	CHECK_STR(how(&d, "w"), "none");              /* an alias's copy */
+	CHECK_STR(how(&d, "n"), "none");              /* empty */
+	CHECK_STR(how(&d, "c"), "none");              /* a collection */
+	const cJSON *c = cJSON_GetObjectItem(d.root, "c");
+	CHECK(ym_scalar_at(d.marks, cJSON_GetObjectItem(c, "k"), &sc) == 0 &&
+	    sc.style == YM_PLAIN && sc.verbatim && sc.content.line == 19 &&
+	    sc.content.col == 8);
+	CHECK(ym_scalar_at(d.marks, cJSON_GetObjectItem(c, "j"), &sc) == 0 &&
+	    sc.style == YM_DOUBLE_QUOTED && sc.verbatim && sc.content.col == 15);
+	CHECK(ym_scalar_at(NULL, c, &sc) == -1);
+	ym_doc_free(&d);
+	ym_end(&p);
+	free(b);
+	return 0;
+}
+
 TEST(yaml_limits)
 {
 	/* depth */
@@ -209,6 +325,8 @@ int main(void)
 	RUN(yaml_anchors);
 	RUN(yaml_errors);
 	RUN(yaml_marks);
+	RUN(yaml_head_source);
+	RUN(yaml_scalar_styles);
 	RUN(yaml_limits);
 	RUN(yaml_stop_early);
 	return unit_done();
