@@ -725,7 +725,7 @@ hk_diag_event(const pl_diag *d)
 void
 hk_emit(cJSON *ev)
 {
-	char *j = ev ? cJSON_PrintUnformatted(ev) : NULL;
+	char *j = ev ? jm_print(ev) : NULL;
 
 	if (j != NULL) {
 		fputs(j, stdout);
@@ -903,7 +903,7 @@ hk_cmd_plan(hk_opts *o)
 	}
 	if (strcmp(o->output, "json") == 0) {
 		cJSON *j = pl_to_json(&p);
-		char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+		char *s = j ? jm_print(j) : NULL;
 
 		if (s == NULL)
 			hk_die(HK_EXIT_FAILED, "out of memory");
@@ -1142,7 +1142,7 @@ text_event(run_view *v, const ex_event *e)
 		printf("    %s %s%s%s  # %s\n", e->verb, e->path, e->query ? "?" : "",
 		    e->query ? e->query : "", e->text);
 		if (e->body) {
-			char *j = cJSON_PrintUnformatted(e->body);
+			char *j = jm_print(e->body);
 			if (j) {
 				printf("      %s\n", j);
 				free(j);

@@ -379,3 +379,17 @@ jm_write(jm_out *o, const cJSON *j)
 	o->fail = NULL;
 	return 0;
 }
+
+/* see json_min.h */
+char *
+jm_print(const cJSON *j)
+{
+	jm_out o = { NULL, 0, 0, NULL };
+
+	if (jm_write(&o, j) != 0) {
+		free(o.b);
+		return NULL;
+	}
+	o.b[o.n - 1] = '\0';   /* the newline */
+	return o.b;
+}

@@ -40,4 +40,12 @@ typedef struct {
  */
 int jm_write(jm_out *o, const cJSON *j);
 
+/*
+ * j as compact JSON in a new NUL-terminated string (caller frees), or
+ * NULL: what cJSON_PrintUnformatted gives, without its printer (which
+ * formats each number with sprintf and reads it back with sscanf, and
+ * would link scanf into the binary for that alone).
+ */
+char *jm_print(const cJSON *j);
+
 #endif

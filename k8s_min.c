@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "json_min.h"
 #include "k8s_min.h"
 #include "yaml_min.h"
 
@@ -887,7 +888,7 @@ exec_cluster_info(k8s_config *cfg, const cJSON *cl, k8s_err *e)
 			cJSON_AddItemToObject(o, "config", cJSON_Duplicate(
 			    jget(ext, "extension"), 1));
 	}
-	cfg->exec_cluster = cJSON_PrintUnformatted(o);
+	cfg->exec_cluster = jm_print(o);
 	cJSON_Delete(o);
 	if (cfg->exec_cluster == NULL)
 		return seterr(e, K8S_ECONFIG, "out of memory");
@@ -2327,7 +2328,7 @@ k8s_create(k8s_client *c, const cJSON *obj, const char *ns, cJSON **out,
 		return -1;
 	if (obj_path(c, av, kind, ons, NULL, path, sizeof path, &res, e) < 0)
 		return -1;
-	body = cJSON_PrintUnformatted(obj);
+	body = jm_print(obj);
 	if (body == NULL)
 		return seterr(e, K8S_EPROTO, "out of memory");
 	for (attempt = 0;; attempt++) {
@@ -2413,7 +2414,7 @@ k8s_apply(k8s_client *c, const cJSON *obj, const char *ns, unsigned flags,
 		add_query(path, sizeof path, "force", "true");
 	if (flags & K8S_APPLY_DRY_RUN)
 		add_query(path, sizeof path, "dryRun", "All");
-	body = cJSON_PrintUnformatted(obj);
+	body = jm_print(obj);
 	if (body == NULL)
 		return seterr(e, K8S_EPROTO, "out of memory");
 	r = k8s_request(c, "PATCH", path, "application/apply-patch+yaml", body,

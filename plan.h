@@ -82,7 +82,7 @@ typedef struct {
 	const pl_filter *filter;  /* the test phase only; borrowed; NULL: none */
 } pl_config;
 
-/* One input: hookctl.c's hk_input has this layout. Not referenced after pl_build. */
+/* One input, borrowed for pl_build only. */
 typedef struct {
 	const char *path;  /* as given: a file, dir/name, or "<stdin>" */
 	const char *buf;

@@ -54,6 +54,11 @@
 
 #include "yaml_min.h"
 
+/* Rare in manifests (flow collections, anchors, aliases, tags, floats,
+ * multi-line quoted scalars, errors): optimized for size even at -O2, to
+ * keep the -O2 build of the hot paths within the binary's budget. */
+#define COLD __attribute__((cold))
+
 #define DEAD 0x4000  /* type bit on discarded nodes, until doc end */
 #define NOKEY UINT32_MAX
 
@@ -191,7 +196,7 @@ static void markat(const P *p, size_t at, ym_mark *mk)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void *fail(P *p, size_t at, const char *fmt, ...);
+static COLD void *fail(P *p, size_t at, const char *fmt, ...);
 
 static void *fail(P *p, size_t at, const char *fmt, ...)
 {
@@ -460,7 +465,7 @@ static void bury(P *p, cJSON *node)
 		cJSON_AddItemToArray(p->grave, node);
 }
 
-static void killtree(cJSON *n)
+static COLD void killtree(cJSON *n)
 {
 	for (; n; n = n->next) {
 		n->type |= DEAD;
@@ -480,7 +485,7 @@ static int height(const cJSON *n)
 }
 
 /* A copy of src (an anchored node) made for an alias at off. */
-static cJSON *copy(P *p, const cJSON *src, size_t off, int key)
+static COLD cJSON *copy(P *p, const cJSON *src, size_t off, int key)
 {
 	cJSON *d;
 	if (++p->expanded > YM_MAX_EXPANDED)
@@ -548,7 +553,7 @@ static struct anchor *afind(P *p, const char *name, size_t len)
 	return NULL;
 }
 
-static int aset(P *p, size_t off, size_t len, cJSON *node)
+static COLD int aset(P *p, size_t off, size_t len, cJSON *node)
 {
 	const char *name = (const char *)p->b + off;
 	struct anchor *a = afind(p, name, len);
@@ -692,7 +697,7 @@ static int goint(const char *s, size_t n, struct res *r)
 }
 
 /* ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$ */
-static int yamlfloat(const char *s, size_t n)
+static COLD int yamlfloat(const char *s, size_t n)
 {
 	size_t i = 0, d = 0;
 	if (i < n && (s[i] == '+' || s[i] == '-'))
@@ -724,7 +729,7 @@ static int yamlfloat(const char *s, size_t n)
 	return i == n;
 }
 
-static int tofloat(P *p, const char *s, size_t n, struct res *r)
+static COLD int tofloat(P *p, const char *s, size_t n, struct res *r)
 {
 	char buf[128], *e;
 	if (n >= sizeof buf) {     /* long digit strings */
@@ -1113,7 +1118,7 @@ static int parse_tag(P *p)
 	return -1;
 }
 
-static int props_at(P *p, struct props *pr, int flow);
+static COLD int props_at(P *p, struct props *pr, int flow);
 
 /* inline for the common case: no properties */
 static inline int parse_props(P *p, struct props *pr, int flow)
@@ -1211,7 +1216,7 @@ static cJSON *empty(P *p, const struct props *pr, size_t off)
 	return anchor(p, pr, n);
 }
 
-static cJSON *alias(P *p, size_t *end)
+static COLD cJSON *alias(P *p, size_t *end)
 {
 	size_t s = p->pos, e = s + 1;
 	while (e < p->n && !isblankz(p->b[e]) && !isflowind(p->b[e]))
@@ -1374,7 +1379,7 @@ static int plain(P *p, int n, int flow, int one, const char **o,
 
 /* Line folding inside a quoted scalar, at a line break; n: the indent
  * continuation lines must exceed.  esc: the break was escaped. */
-static int qfold(P *p, int n, int esc)
+static COLD int qfold(P *p, int n, int esc)
 {
 	int blank = 0;
 	for (;;) {
@@ -1678,7 +1683,7 @@ static cJSON *block_scalar(P *p, int n, int tag, size_t off)
 /* ---- collections ---- */
 
 static cJSON *block_node(P *p, int n, int ctx, int sameline);
-static cJSON *flow_node(P *p, int n);
+static COLD cJSON *flow_node(P *p, int n);
 
 enum { C_TOP, C_SEQ, C_VAL };
 
