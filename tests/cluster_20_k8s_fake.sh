@@ -138,7 +138,7 @@ grep -q "too large to decode" "$T/o" && pass k8s-fake-big-event-said ||
 P=$T/k8sctl-plain
 if [ -x /usr/bin/time ] && cc -std=c11 -O2 -D_DEFAULT_SOURCE -I"$TOP" \
 	-I/usr/include/cjson -o "$P" "$TOP/tests/k8sctl.c" "$TOP/k8s_min.c" \
-	"$TOP/http_min.c" "$TOP/yaml_min.c" -lbearssl -lcjson -lm > "$T/cc.out" 2>&1; then
+	"$TOP/http_min.c" "$TOP/yaml_min.c" "$TOP/json_min.c" -lbearssl -lcjson -lm > "$T/cc.out" 2>&1; then
 	for b in flat deep; do
 		/usr/bin/time -v "$P" $KC raw GET /big-$b > "$T/o" 2>&1
 		kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/o")
