@@ -1,7 +1,8 @@
 /*
- * hookctl.h: what the CLI (hookctl.c) shares with the planner's and the
- * executor's commands.  Only hookctl.c, plan's commands and exec.c print
- * or exit; yaml_min and k8s_min never do.
+ * hookctl.h: the CLI's own declarations (hookctl.c): exit codes, the
+ * flags, the inputs, messages and the commands.  The CLI is the only
+ * part that prints, exits, reads argv or handles signals; every other
+ * unit returns what happened (docs/architecture.md).
  */
 #ifndef HOOKCTL_H
 #define HOOKCTL_H
@@ -96,7 +97,7 @@ char *hk_strdup(const char *s);
 /* The commands; each returns the exit code. */
 int hk_cmd_plan(hk_opts *o);       /* planner: offline */
 int hk_cmd_lint(hk_opts *o);
-int hk_cmd_run(hk_opts *o);        /* executor: exec.c */
+int hk_cmd_run(hk_opts *o);        /* the cluster commands: exec.h's ex_run */
 int hk_cmd_install(hk_opts *o);
 int hk_cmd_upgrade(hk_opts *o);
 int hk_cmd_uninstall(hk_opts *o);
