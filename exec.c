@@ -2024,7 +2024,7 @@ ex_run(const pl_plan *plan, k8s_client *c, const ex_options *o, ex_sink *sink, v
 		fail_at(x, "deleted, but still there after %s: %s", d, list);
 	}
 	if (r == XR_STOPPED)
-		fail_at(x, "stopped by %s", *o->stop == SIGTERM ? "SIGTERM" : "SIGINT");
+		fail_at(x, "stopped by %s", o->stop && *o->stop == SIGTERM ? "SIGTERM" : "SIGINT");
 	if (plan->nphases == 1 && plan->phases[0].nsteps == 0)
 		say(x, "%s: no hooks for this event%s", plan->phases[0].name,
 		    plan->nfiltered ? " left after --filter" : "");
