@@ -1557,14 +1557,18 @@ same_collection(const ex_ctx *x, const pl_object *a, const pl_object *b, int nam
 	    (!namespaced || strcmp(obj_ns(x, a), obj_ns(x, b)) == 0);
 }
 
+/* What read_live knows of a resource. */
+enum { LIVE_UNREAD, LIVE_LATER, LIVE_READ };
+
 /*
  * The live objects of the resources phase: live[i] the object, or NULL if
- * it does not exist (or its kind is not known yet: *unknown[i]).  One list
+ * it does not exist; seen[i] LIVE_READ, or LIVE_LATER when a CRD of the
+ * render defines its kind and the server does not know it yet.  One list
  * per kind and namespace where two or more resources share them, else one
  * GET.  XR_OK or the XR_* of a failed read (err filled).
  */
 static int
-read_live(ex_ctx *x, const pl_phase *ph, cJSON **live, unsigned char *unknown, k8s_err *err)
+read_live(ex_ctx *x, const pl_phase *ph, cJSON **live, unsigned char *seen, k8s_err *err)
 {
 	size_t i, j, n;
 
@@ -1574,12 +1578,12 @@ read_live(ex_ctx *x, const pl_phase *ph, cJSON **live, unsigned char *unknown, k
 		const cJSON *it;
 		k8s_res kr;
 
-		if (live[i] || unknown[i] == 2)
+		if (live[i] || seen[i] == LIVE_READ)
 			continue;
 		memset(err, 0, sizeof *err);
 		if (k8s_resource(x->c, s->api_version, s->kind, &kr, err) != 0) {
 			if (strcmp(err->reason, "NotFound") == 0 && crd_of(x, s) != NULL) {
-				unknown[i] = 1;
+				seen[i] = LIVE_LATER;
 				continue;
 			}
 			return r_of(err);
@@ -1592,7 +1596,7 @@ read_live(ex_ctx *x, const pl_phase *ph, cJSON **live, unsigned char *unknown, k
 			    &live[i], err);
 			if (r != 0 && r != K8S_NOTFOUND)
 				return r_of(err);
-			unknown[i] = 2;
+			seen[i] = LIVE_READ;
 			continue;
 		}
 		if (k8s_list(x->c, s->api_version, s->kind, kr.namespaced ? obj_ns(x, s) : NULL,
@@ -1601,7 +1605,7 @@ read_live(ex_ctx *x, const pl_phase *ph, cJSON **live, unsigned char *unknown, k
 		for (j = i; j < ph->nsteps; j++) {
 			if (!same_collection(x, s, ph->steps[j], kr.namespaced))
 				continue;
-			unknown[j] = 2;
+			seen[j] = LIVE_READ;
 			cJSON_ArrayForEach(it, jobj(list, "items")) {
 				const char *name = jstr(jobj(it, "metadata"), "name");
 				if (name && strcmp(name, ph->steps[j]->name) == 0 && !live[j]) {
@@ -1630,20 +1634,20 @@ preflight(ex_ctx *x, size_t pi)
 {
 	const pl_phase *ph = &x->plan->phases[pi];
 	cJSON **live = calloc(ph->nsteps + 1, sizeof *live);
-	unsigned char *unknown = calloc(ph->nsteps + 1, 1);
+	unsigned char *seen = calloc(ph->nsteps + 1, 1);
 	char why[600], first[800];
 	size_t i, nbad = 0;
 	k8s_err err;
 	int r;
 
-	if (live == NULL || unknown == NULL) {
+	if (live == NULL || seen == NULL) {
 		free(live);
-		free(unknown);
+		free(seen);
 		fail_at(x, "out of memory");
 		return XR_FAILED;
 	}
 	first[0] = 0;
-	r = read_live(x, ph, live, unknown, &err);
+	r = read_live(x, ph, live, seen, &err);
 	if (r != XR_OK)
 		fail_at(x, "checking the release's resources before any hook: %s", err.msg);
 	for (i = 0; i < ph->nsteps && r == XR_OK; i++) {
@@ -1651,7 +1655,7 @@ preflight(ex_ctx *x, size_t pi)
 
 		char owner[400];
 
-		if (unknown[i] == 1)
+		if (seen[i] == LIVE_LATER)
 			continue;
 		if (live[i] && !ex_owned(live[i], x->o->release, x->o->ns, owner, sizeof owner)) {
 			snprintf(why, sizeof why, "exists in namespace %s and cannot be imported "
@@ -1689,7 +1693,7 @@ preflight(ex_ctx *x, size_t pi)
 	for (i = 0; i < ph->nsteps; i++)
 		cJSON_Delete(live[i]);
 	free(live);
-	free(unknown);
+	free(seen);
 	return r;
 }
 
