@@ -1561,9 +1561,10 @@ same_collection(const ex_ctx *x, const pl_object *a, const pl_object *b, int nam
 enum { LIVE_UNREAD, LIVE_LATER, LIVE_READ };
 
 /*
- * The live objects of the resources phase: live[i] the object, or NULL if
- * it does not exist; seen[i] LIVE_READ, or LIVE_LATER when a CRD of the
- * render defines its kind and the server does not know it yet.  One list
+ * The live objects of the resources phase that are still LIVE_UNREAD in
+ * seen: live[i] the object, or NULL if it does not exist; seen[i] becomes
+ * LIVE_READ, or LIVE_LATER when a CRD of the render defines its kind and
+ * the server does not know it yet.  One list
  * per kind and namespace where two or more resources share them, else one
  * GET.  XR_OK or the XR_* of a failed read (err filled).
  */
@@ -1578,7 +1579,7 @@ read_live(ex_ctx *x, const pl_phase *ph, cJSON **live, unsigned char *seen, k8s_
 		const cJSON *it;
 		k8s_res kr;
 
-		if (live[i] || seen[i] == LIVE_READ)
+		if (live[i] || seen[i] != LIVE_UNREAD)
 			continue;
 		memset(err, 0, sizeof *err);
 		if (k8s_resource(x->c, s->api_version, s->kind, &kr, err) != 0) {
@@ -1589,7 +1590,8 @@ read_live(ex_ctx *x, const pl_phase *ph, cJSON **live, unsigned char *seen, k8s_
 			return r_of(err);
 		}
 		for (n = 0, j = i; j < ph->nsteps; j++)
-			n += same_collection(x, s, ph->steps[j], kr.namespaced);
+			n += seen[j] == LIVE_UNREAD && same_collection(x, s, ph->steps[j],
+			    kr.namespaced);
 		reacting(x);
 		if (n == 1) {
 			int r = k8s_get(x->c, s->api_version, s->kind, obj_ns(x, s), s->name,
@@ -1603,7 +1605,8 @@ read_live(ex_ctx *x, const pl_phase *ph, cJSON **live, unsigned char *seen, k8s_
 		    NULL, NULL, &list, err) != 0)
 			return r_of(err);
 		for (j = i; j < ph->nsteps; j++) {
-			if (!same_collection(x, s, ph->steps[j], kr.namespaced))
+			if (seen[j] != LIVE_UNREAD ||
+			    !same_collection(x, s, ph->steps[j], kr.namespaced))
 				continue;
 			seen[j] = LIVE_READ;
 			cJSON_ArrayForEach(it, jobj(list, "items")) {
@@ -1620,14 +1623,17 @@ read_live(ex_ctx *x, const pl_phase *ph, cJSON **live, unsigned char *seen, k8s_
 }
 
 /*
- * Before the first hook of install, upgrade or rollback: every resource
- * that exists already must be this release's own (Helm refuses to import
- * an object without its ownership metadata), and the server must accept
- * each apply as it will be sent (a server-side dry run finds field-manager
- * conflicts, schema and admission refusals).  Every refusal is reported,
- * then the run stops with nothing run or changed.  Kinds defined by a CRD
- * of the same render, and objects in a namespace it makes, cannot be
- * checked before those exist: the apply itself checks them.
+ * Before the first hook of install, upgrade or rollback: the server must
+ * accept each apply as it will be sent (a server-side dry run finds
+ * field-manager conflicts, schema and admission refusals), and every
+ * resource that exists already must be this release's own (Helm refuses
+ * to import an object without its ownership metadata).  The dry run's
+ * answer says which objects exist (a dry-run create has no
+ * resourceVersion), so only those are read: one request per resource on
+ * a first install.  Every refusal is reported, then the run stops with
+ * nothing run or changed.  Kinds defined by a CRD of the same render, and
+ * objects in a namespace it makes, cannot be checked before those exist:
+ * the apply itself checks them.
  */
 static int
 preflight(ex_ctx *x, size_t pi)
@@ -1635,49 +1641,64 @@ preflight(ex_ctx *x, size_t pi)
 	const pl_phase *ph = &x->plan->phases[pi];
 	cJSON **live = calloc(ph->nsteps + 1, sizeof *live);
 	unsigned char *seen = calloc(ph->nsteps + 1, 1);
-	char why[600], first[800];
+	char (*said)[600] = calloc(ph->nsteps + 1, sizeof *said);
+	char why[600], first[800], owner[400];
 	size_t i, nbad = 0;
 	k8s_err err;
-	int r;
+	int r = XR_OK;
 
-	if (live == NULL || seen == NULL) {
+	if (live == NULL || seen == NULL || said == NULL) {
 		free(live);
 		free(seen);
+		free(said);
 		fail_at(x, "out of memory");
 		return XR_FAILED;
 	}
 	first[0] = 0;
-	r = read_live(x, ph, live, seen, &err);
-	if (r != XR_OK)
+	/* 1. the server's word on each apply, and which objects exist */
+	for (i = 0; i < ph->nsteps; i++) {
+		const pl_object *s = ph->steps[i];
+		cJSON *dry = NULL;
+
+		mark_owned(x, s->body);
+		memset(&err, 0, sizeof err);
+		reacting(x);
+		if (k8s_apply(x->c, s->body, obj_ns(x, s), K8S_APPLY_DRY_RUN, &dry, &err) == 0) {
+			if (rv_of(dry) == NULL || rv_of(dry)[0] == '\0')
+				seen[i] = LIVE_READ;    /* a create: nothing there to own */
+			cJSON_Delete(dry);
+			continue;
+		}
+		if (err.cat != K8S_EAPI && err.cat != K8S_ECONFIG) {
+			r = r_of(&err);
+			fail_at(x, "checking %s/%s before any hook: %s", s->kind, s->name, err.msg);
+			break;
+		}
+		if (err.http == 404 && (crd_of(x, s) != NULL ||
+		    render_creates_ns(x, obj_ns(x, s)))) {
+			seen[i] = LIVE_LATER;
+			continue;
+		}
+		snprintf(said[i], sizeof said[i], "the server refuses it (server-side dry run): "
+		    "%s", err.msg);
+		/* a conflict is about an object that exists: whose is it? */
+		if (err.http != 409)
+			seen[i] = LIVE_READ;
+	}
+	/* 2. the objects that exist: this release's own? */
+	if (r == XR_OK && (r = read_live(x, ph, live, seen, &err)) != XR_OK)
 		fail_at(x, "checking the release's resources before any hook: %s", err.msg);
+	/* 3. every refusal, the owner first: it says more than a conflict */
 	for (i = 0; i < ph->nsteps && r == XR_OK; i++) {
 		const pl_object *s = ph->steps[i];
 
-		char owner[400];
-
-		if (seen[i] == LIVE_LATER)
-			continue;
-		if (live[i] && !ex_owned(live[i], x->o->release, x->o->ns, owner, sizeof owner)) {
+		if (live[i] && !ex_owned(live[i], x->o->release, x->o->ns, owner, sizeof owner))
 			snprintf(why, sizeof why, "exists in namespace %s and cannot be imported "
 			    "into release %s: %s", obj_ns(x, s), x->o->release, owner);
-		} else {
-			mark_owned(x, s->body);
-			memset(&err, 0, sizeof err);
-			reacting(x);
-			if (k8s_apply(x->c, s->body, obj_ns(x, s), K8S_APPLY_DRY_RUN, NULL, &err) == 0)
-				continue;
-			if (err.cat != K8S_EAPI && err.cat != K8S_ECONFIG) {
-				r = r_of(&err);
-				fail_at(x, "checking %s/%s before any hook: %s", s->kind, s->name,
-				    err.msg);
-				break;
-			}
-			if (err.http == 404 && (crd_of(x, s) != NULL ||
-			    render_creates_ns(x, obj_ns(x, s))))
-				continue;
-			snprintf(why, sizeof why, "the server refuses it (server-side dry run): %s",
-			    err.msg);
-		}
+		else if (said[i][0])
+			snprintf(why, sizeof why, "%s", said[i]);
+		else
+			continue;
 		warn(x, "%s/%s: %s", s->kind, s->name, why);
 		if (nbad++ == 0)
 			snprintf(first, sizeof first, "%s/%s: %s", s->kind, s->name, why);
@@ -1694,6 +1715,7 @@ preflight(ex_ctx *x, size_t pi)
 		cJSON_Delete(live[i]);
 	free(live);
 	free(seen);
+	free(said);
 	return r;
 }
 
