@@ -56,37 +56,6 @@ jobj(const cJSON *o, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
-/* An integer field, or dflt when missing or not a number. */
-static long
-jint(const cJSON *o, const char *key, long dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
-}
-
-/* The first condition of type t in obj.status.conditions, or NULL. */
-static const cJSON *
-condition(const cJSON *obj, const char *t)
-{
-	const cJSON *c;
-
-	cJSON_ArrayForEach(c, jobj(jobj(obj, "status"), "conditions")) {
-		const char *ty = jstr(c, "type");
-		if (ty && strcmp(ty, t) == 0)
-			return c;
-	}
-	return NULL;
-}
-
-static int
-cond_is(const cJSON *c, const char *status)
-{
-	const char *s = jstr(c, "status");
-
-	return c && s && strcmp(s, status) == 0;
-}
-
 static void
 put(char *buf, size_t cap, const char *fmt, ...)
 {
@@ -99,304 +68,16 @@ put(char *buf, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Why a pod failed: the first terminated container with a non-zero code. */
-static void
-pod_why(const cJSON *pod, char *why, size_t cap)
-{
-	static const char *const lists[] = { "initContainerStatuses", "containerStatuses" };
-	const cJSON *st = jobj(pod, "status"), *cs;
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		cJSON_ArrayForEach(cs, jobj(st, lists[i])) {
-			const cJSON *t = jobj(jobj(cs, "state"), "terminated");
-			const char *r;
-			if (t == NULL || jint(t, "exitCode", 0) == 0)
-				continue;
-			r = jstr(t, "reason");
-			put(why, cap, "container %s exited %ld%s%s",
-			    jstr(cs, "name") ? jstr(cs, "name") : "?",
-			    jint(t, "exitCode", 0), r ? ": " : "", r ? r : "");
-			return;
-		}
-	}
-	put(why, cap, "phase Failed%s%s", jstr(st, "reason") ? ": " : "",
-	    jstr(st, "reason") ? jstr(st, "reason") : "");
-}
-
 /* see exec.h */
 int
 ex_hook_state(int wait, const cJSON *obj, char *why, size_t cap)
 {
-	const cJSON *st = jobj(obj, "status"), *c;
-
 	if (cap)
 		why[0] = 0;
-	if (wait == PL_WAIT_COMPLETE) {
-		cJSON_ArrayForEach(c, jobj(st, "conditions")) {
-			const char *ty = jstr(c, "type"), *r, *m;
-			if (!ty || !cond_is(c, "True"))
-				continue;
-			if (strcmp(ty, "Complete") == 0)
-				return EX_DONE;
-			if (strcmp(ty, "Failed") == 0) {
-				r = jstr(c, "reason");
-				m = jstr(c, "message");
-				put(why, cap, "%s%s%s", r ? r : "Failed", m ? ": " : "",
-				    m ? m : "");
-				return EX_FAILED;
-			}
-		}
-		put(why, cap, "active %ld, succeeded %ld, failed %ld, %s",
-		    jint(st, "active", 0), jint(st, "succeeded", 0),
-		    jint(st, "failed", 0),
-		    cJSON_GetArraySize(jobj(st, "conditions")) ? "no Complete or Failed condition" :
-		    "no conditions");
-		return EX_PENDING;
-	}
-	if (wait == PL_WAIT_SUCCEEDED) {
-		const char *ph = jstr(st, "phase");
-		if (ph && strcmp(ph, "Succeeded") == 0)
-			return EX_DONE;
-		if (ph && strcmp(ph, "Failed") == 0) {
-			pod_why(obj, why, cap);
-			return EX_FAILED;
-		}
-		put(why, cap, "phase %s", ph ? ph : "not set");
-		cJSON_ArrayForEach(c, jobj(st, "containerStatuses")) {
-			const cJSON *wt = jobj(jobj(c, "state"), "waiting");
-			size_t n = strlen(why);
-			if (wt && jstr(wt, "reason") && n < cap) {
-				put(why + n, cap - n, ", container %s waiting: %s",
-				    jstr(c, "name") ? jstr(c, "name") : "?", jstr(wt, "reason"));
-				break;
-			}
-		}
-		return EX_PENDING;
-	}
-	return EX_DONE;
-}
-
-/* kstatus's generic checks: Terminating, generation, Reconciling/Stalled. */
-static int
-generic_state(const cJSON *obj, char *msg, size_t cap, int *decided)
-{
-	const cJSON *md = jobj(obj, "metadata"), *st = jobj(obj, "status"), *c;
-	long g = jint(md, "generation", -1), og = jint(st, "observedGeneration", -1);
-
-	*decided = 1;
-	if (jobj(md, "deletionTimestamp") && !cJSON_IsNull(jobj(md, "deletionTimestamp"))) {
-		put(msg, cap, "Resource scheduled for deletion");
-		return EX_PENDING;
-	}
-	if (g >= 0 && og >= 0 && g != og) {
-		put(msg, cap, "%s generation is %ld, but latest observed generation is %ld",
-		    jstr(obj, "kind") ? jstr(obj, "kind") : "", g, og);
-		return EX_PENDING;
-	}
-	cJSON_ArrayForEach(c, jobj(st, "conditions")) {
-		const char *ty = jstr(c, "type"), *m = jstr(c, "message");
-		if (!ty || !cond_is(c, "True"))
-			continue;
-		if (strcmp(ty, "Reconciling") == 0) {
-			put(msg, cap, "%s", m ? m : "Reconciling");
-			return EX_PENDING;
-		}
-		if (strcmp(ty, "Stalled") == 0) {
-			put(msg, cap, "%s", m ? m : "Stalled");
-			return EX_FAILED;
-		}
-	}
-	*decided = 0;
-	return EX_PENDING;
-}
-
-/* "status.x < spec" checks: n is what is wanted, have what is there. */
-#define LESS(have, want, label) do { if ((have) < (want)) { \
-	put(msg, cap, label ": %ld/%ld", (long)(have), (long)(want)); \
-	return EX_PENDING; } } while (0)
-
-/* see exec.h */
-int
-ex_ready_state(const char *api_version, const char *kind, const cJSON *obj, char *msg,
-    size_t cap)
-{
-	const char *av = api_version;
-	const cJSON *spec = jobj(obj, "spec"), *st = jobj(obj, "status"), *c;
-	int decided, r;
-	long n;
-
-	if (cap)
-		msg[0] = 0;
-	r = generic_state(obj, msg, cap, &decided);
-	if (decided)
-		return r;
-	if (!kind && !(kind = jstr(obj, "kind")))
-		kind = "";
-	if (!av && !(av = jstr(obj, "apiVersion")))
-		av = "";
-	n = jint(spec, "replicas", 1);
-	if (strcmp(kind, "Deployment") == 0) {
-		int progressing = jobj(spec, "progressDeadlineSeconds") == NULL, available = 0;
-		cJSON_ArrayForEach(c, jobj(st, "conditions")) {
-			const char *ty = jstr(c, "type"), *re = jstr(c, "reason");
-			if (!ty)
-				continue;
-			if (strcmp(ty, "Progressing") == 0 && re &&
-			    strcmp(re, "ProgressDeadlineExceeded") == 0) {
-				put(msg, cap, "Progress deadline exceeded");
-				return EX_FAILED;
-			}
-			if (strcmp(ty, "Progressing") == 0 && cond_is(c, "True") && re &&
-			    strcmp(re, "NewReplicaSetAvailable") == 0)
-				progressing = 1;
-			if (strcmp(ty, "Available") == 0 && cond_is(c, "True"))
-				available = 1;
-		}
-		LESS(jint(st, "replicas", 0), n, "Replicas");
-		LESS(jint(st, "updatedReplicas", 0), n, "Updated");
-		if (jint(st, "replicas", 0) > n) {
-			put(msg, cap, "Pending termination: %ld", jint(st, "replicas", 0) - n);
-			return EX_PENDING;
-		}
-		LESS(jint(st, "availableReplicas", 0), jint(st, "updatedReplicas", 0), "Available");
-		LESS(jint(st, "readyReplicas", 0), n, "Ready");
-		if (!progressing) {
-			put(msg, cap, "ReplicaSet not Available");
-			return EX_PENDING;
-		}
-		if (!available) {
-			put(msg, cap, "Deployment not Available");
-			return EX_PENDING;
-		}
-		put(msg, cap, "Deployment is available. Replicas: %ld", n);
-		return EX_DONE;
-	}
-	if (strcmp(kind, "StatefulSet") == 0) {
-		const cJSON *us = jobj(spec, "updateStrategy"), *part;
-		const char *ty = jstr(us, "type");
-		if (ty && strcmp(ty, "OnDelete") == 0)
-			return EX_DONE;
-		LESS(jint(st, "replicas", 0), n, "Replicas");
-		LESS(jint(st, "readyReplicas", 0), n, "Ready");
-		if (jint(st, "replicas", 0) > n) {
-			put(msg, cap, "Pending termination: %ld", jint(st, "replicas", 0) - n);
-			return EX_PENDING;
-		}
-		part = jobj(jobj(us, "rollingUpdate"), "partition");
-		if (cJSON_IsNumber(part)) {
-			LESS(jint(st, "updatedReplicas", 0), n - (long)part->valuedouble, "updated");
-			return EX_DONE;
-		}
-		LESS(jint(st, "currentReplicas", 0), n, "current");
-		if (jstr(st, "currentRevision") && jstr(st, "updateRevision") &&
-		    strcmp(jstr(st, "currentRevision"), jstr(st, "updateRevision")) != 0) {
-			put(msg, cap, "Waiting for updated revision to match current");
-			return EX_PENDING;
-		}
-		return EX_DONE;
-	}
-	if (strcmp(kind, "DaemonSet") == 0) {
-		long d;
-		if (jint(jobj(obj, "metadata"), "generation", -1) < 0 ||
-		    jint(st, "observedGeneration", -1) < 0) {
-			put(msg, cap, "status.observedGeneration not found");
-			return EX_PENDING;
-		}
-		if ((d = jint(st, "desiredNumberScheduled", -1)) < 0) {
-			put(msg, cap, "Missing .status.desiredNumberScheduled");
-			return EX_PENDING;
-		}
-		LESS(jint(st, "currentNumberScheduled", 0), d, "Current");
-		LESS(jint(st, "updatedNumberScheduled", 0), d, "Updated");
-		LESS(jint(st, "numberAvailable", 0), d, "Available");
-		LESS(jint(st, "numberReady", 0), d, "Ready");
-		return EX_DONE;
-	}
-	if (strcmp(kind, "ReplicaSet") == 0) {
-		if (cond_is(condition(obj, "ReplicaFailure"), "True")) {
-			put(msg, cap, "Replica Failure condition. Check Pods");
-			return EX_PENDING;
-		}
-		LESS(jint(st, "fullyLabeledReplicas", 0), n, "Labelled");
-		LESS(jint(st, "availableReplicas", 0), n, "Available");
-		LESS(jint(st, "readyReplicas", 0), n, "Ready");
-		if (jint(st, "replicas", 0) > n) {
-			put(msg, cap, "Pending termination: %ld", jint(st, "replicas", 0) - n);
-			return EX_PENDING;
-		}
-		return EX_DONE;
-	}
-	if (strcmp(kind, "Pod") == 0 && strcmp(av, "v1") == 0) {
-		const char *ph = jstr(st, "phase");
-		if (ph && (strcmp(ph, "Succeeded") == 0 || strcmp(ph, "Failed") == 0))
-			return EX_DONE;
-		if (ph && strcmp(ph, "Running") == 0) {
-			if (cond_is(condition(obj, "Ready"), "True"))
-				return EX_DONE;
-			put(msg, cap, "Pod is running but is not Ready");
-			return EX_PENDING;
-		}
-		put(msg, cap, "Pod phase %s", ph ? ph : "not available");
-		return EX_PENDING;
-	}
-	if (strcmp(kind, "Job") == 0 && strncmp(av, "batch/", 6) == 0) {
-		if (cond_is(condition(obj, "Complete"), "True"))
-			return EX_DONE;
-		if (cond_is(condition(obj, "Failed"), "True")) {
-			put(msg, cap, "Job Failed. failed: %ld/%ld", jint(st, "failed", 0),
-			    jint(spec, "completions", 1));
-			return EX_FAILED;
-		}
-		if (!jstr(st, "startTime")) {
-			put(msg, cap, "Job not started");
-			return EX_PENDING;
-		}
-		return EX_DONE;
-	}
-	if (strcmp(kind, "PersistentVolumeClaim") == 0 && strcmp(av, "v1") == 0) {
-		const char *ph = jstr(st, "phase");
-		if (ph && strcmp(ph, "Bound") == 0)
-			return EX_DONE;
-		put(msg, cap, "PVC is not Bound. phase: %s", ph ? ph : "unknown");
-		return EX_PENDING;
-	}
-	if (strcmp(kind, "Service") == 0 && strcmp(av, "v1") == 0) {
-		const char *ty = jstr(spec, "type"), *ip = jstr(spec, "clusterIP");
-		if (ty && strcmp(ty, "LoadBalancer") == 0 && (!ip || !*ip)) {
-			put(msg, cap, "ClusterIP not set. Service type: LoadBalancer");
-			return EX_PENDING;
-		}
-		return EX_DONE;
-	}
-	if (strcmp(kind, "CustomResourceDefinition") == 0) {
-		cJSON_ArrayForEach(c, jobj(st, "conditions")) {
-			const char *ty = jstr(c, "type"), *re = jstr(c, "reason");
-			if (!ty)
-				continue;
-			if (strcmp(ty, "NamesAccepted") == 0 && cond_is(c, "False")) {
-				put(msg, cap, "%s", jstr(c, "message") ? jstr(c, "message") : "names not accepted");
-				return EX_FAILED;
-			}
-			if (strcmp(ty, "Established") == 0 && cond_is(c, "False") &&
-			    !(re && strcmp(re, "Installing") == 0)) {
-				put(msg, cap, "%s", jstr(c, "message") ? jstr(c, "message") : "not established");
-				return EX_FAILED;
-			}
-			if (strcmp(ty, "Established") == 0 && cond_is(c, "True"))
-				return EX_DONE;
-		}
-		put(msg, cap, "Install in progress");
-		return EX_PENDING;
-	}
-	if ((c = condition(obj, "Ready")) != NULL) {
-		if (cond_is(c, "True"))
-			return EX_DONE;
-		if (cond_is(c, "False") || cond_is(c, "Unknown")) {
-			put(msg, cap, "%s", jstr(c, "message") ? jstr(c, "message") : "not Ready");
-			return EX_PENDING;
-		}
-	}
+	if (wait == PL_WAIT_COMPLETE)
+		return k8s_job_state(obj, why, cap);
+	if (wait == PL_WAIT_SUCCEEDED)
+		return k8s_pod_state(obj, why, cap);
 	return EX_DONE;
 }
 
@@ -841,7 +522,7 @@ static int
 judge_ready(const pl_object *s, const cJSON *obj, char *why, size_t cap)
 {
 	/* items of a list carry no kind or apiVersion: take the plan's */
-	return ex_ready_state(s->api_version, s->kind, obj, why, cap);
+	return k8s_ready_state(s->api_version, s->kind, obj, why, cap);
 }
 
 static const char *
@@ -1086,7 +767,7 @@ hook_logs(ex_ctx *x, const pl_object *s, long tail, int helm_header, int with_in
 		    !strstr(x->res->error, " exited ")) {
 			char why[300];
 			why[0] = 0;
-			pod_why(p, why, sizeof why);
+			k8s_pod_failure(p, why, sizeof why);
 			detail(x, "pod %s: %s", jstr(jobj(p, "metadata"), "name"), why);
 			append(x->res->error, sizeof x->res->error, "pod %s: %s",
 			    jstr(jobj(p, "metadata"), "name"), why);

@@ -133,33 +133,20 @@ const char *ex_shown_ns(k8s_client *c, const char *ns, const pl_object *s);
 
 /* ---- judgements, exposed for the unit tests; pure ---- */
 
-/* Results of the judgements below. */
+/* Results of the judgements below (k8s_min's readers). */
 enum {
-	EX_FAILED = -1,    /* finished, and not well */
-	EX_PENDING = 0,    /* not yet */
-	EX_DONE = 1        /* finished well (Job complete, Pod succeeded, ready) */
+	EX_FAILED = K8S_STATE_FAILED,    /* finished, and not well */
+	EX_PENDING = K8S_STATE_PENDING,  /* not yet */
+	EX_DONE = K8S_STATE_DONE         /* finished well (Job complete, Pod succeeded) */
 };
 
 /*
- * Is a hook object finished?  wait is the plan's PL_WAIT_* (Job: the first
- * condition Complete=True or Failed=True decides; Pod: phase Succeeded or
- * Failed; anything else is done as soon as it exists).  why (cap bytes)
- * gets the failure reason ("BackoffLimitExceeded: Job has reached ...",
- * "container migrate exited 1") or, while pending, the last status seen
- * ("active 1, succeeded 0, failed 0, no conditions").
+ * Is a hook object finished?  wait is the plan's PL_WAIT_*: a batch Job
+ * as k8s_job_state reads it, a core Pod as k8s_pod_state does, anything
+ * else is done as soon as it exists.  (Readiness for --wait is
+ * k8s_ready_state's.)
  */
 int ex_hook_state(int wait, const cJSON *obj, char *why, size_t cap);
-
-/*
- * Readiness of a release resource for --wait, as Helm 4's kstatus computes
- * it (../shared/spec/helm-readiness.md; the kinds that matter in practice:
- * Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, Job, PVC, Service,
- * CustomResourceDefinition; other kinds by the generic rules).  msg gets
- * kstatus's message ("Ready: 0/2").  api_version and kind may be NULL:
- * then the object's own are used (items of a list have none).
- */
-int ex_ready_state(const char *api_version, const char *kind, const cJSON *obj,
-    char *msg, size_t cap);
 
 /*
  * Helm 4's ownership check before uninstall deletes an object

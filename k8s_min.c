@@ -2804,3 +2804,420 @@ k8s_logs(k8s_client *c, const char *ns, const char *pod, const char *container,
 	}
 	return finish(c, st, 0, NULL, e); /* frees a big buffer */
 }
+
+/* ---- what a kind's status says (Helm 4's kstatus readers) ---- */
+
+/* An integer field, or dflt when missing or not a number. */
+static long
+jint(const cJSON *o, const char *key, long dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
+}
+
+/* The first condition of type t in obj.status.conditions, or NULL. */
+static const cJSON *
+condition(const cJSON *obj, const char *t)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, jget(jget(obj, "status"), "conditions")) {
+		const char *ty = jstr(c, "type");
+		if (ty && strcmp(ty, t) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static int
+cond_is(const cJSON *c, const char *status)
+{
+	const char *s = jstr(c, "status");
+
+	return c && s && strcmp(s, status) == 0;
+}
+
+static void put(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+put(char *buf, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cap == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, cap, fmt, ap);
+	va_end(ap);
+}
+
+/* see k8s_min.h */
+void
+k8s_pod_failure(const cJSON *pod, char *why, size_t cap)
+{
+	static const char *const lists[] = { "initContainerStatuses", "containerStatuses" };
+	const cJSON *st = jget(pod, "status"), *cs;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		cJSON_ArrayForEach(cs, jget(st, lists[i])) {
+			const cJSON *t = jget(jget(cs, "state"), "terminated");
+			const char *r;
+			if (t == NULL || jint(t, "exitCode", 0) == 0)
+				continue;
+			r = jstr(t, "reason");
+			put(why, cap, "container %s exited %ld%s%s",
+			    jstr(cs, "name") ? jstr(cs, "name") : "?",
+			    jint(t, "exitCode", 0), r ? ": " : "", r ? r : "");
+			return;
+		}
+	}
+	put(why, cap, "phase Failed%s%s", jstr(st, "reason") ? ": " : "",
+	    jstr(st, "reason") ? jstr(st, "reason") : "");
+}
+
+/* see k8s_min.h */
+int
+k8s_job_state(const cJSON *obj, char *why, size_t cap)
+{
+	const cJSON *st = jget(obj, "status"), *c;
+
+	if (cap)
+		why[0] = 0;
+	cJSON_ArrayForEach(c, jget(st, "conditions")) {
+		const char *ty = jstr(c, "type"), *r, *m;
+		if (!ty || !cond_is(c, "True"))
+			continue;
+		if (strcmp(ty, "Complete") == 0)
+			return K8S_STATE_DONE;
+		if (strcmp(ty, "Failed") == 0) {
+			r = jstr(c, "reason");
+			m = jstr(c, "message");
+			put(why, cap, "%s%s%s", r ? r : "Failed", m ? ": " : "",
+			    m ? m : "");
+			return K8S_STATE_FAILED;
+		}
+	}
+	put(why, cap, "active %ld, succeeded %ld, failed %ld, %s",
+	    jint(st, "active", 0), jint(st, "succeeded", 0),
+	    jint(st, "failed", 0),
+	    cJSON_GetArraySize(jget(st, "conditions")) ? "no Complete or Failed condition" :
+	    "no conditions");
+	return K8S_STATE_PENDING;
+}
+
+/* see k8s_min.h */
+int
+k8s_pod_state(const cJSON *obj, char *why, size_t cap)
+{
+	const cJSON *st = jget(obj, "status"), *c;
+
+	if (cap)
+		why[0] = 0;
+	const char *ph = jstr(st, "phase");
+	if (ph && strcmp(ph, "Succeeded") == 0)
+		return K8S_STATE_DONE;
+	if (ph && strcmp(ph, "Failed") == 0) {
+		k8s_pod_failure(obj, why, cap);
+		return K8S_STATE_FAILED;
+	}
+	put(why, cap, "phase %s", ph ? ph : "not set");
+	cJSON_ArrayForEach(c, jget(st, "containerStatuses")) {
+		const cJSON *wt = jget(jget(c, "state"), "waiting");
+		size_t n = strlen(why);
+		if (wt && jstr(wt, "reason") && n < cap) {
+			put(why + n, cap - n, ", container %s waiting: %s",
+			    jstr(c, "name") ? jstr(c, "name") : "?", jstr(wt, "reason"));
+			break;
+		}
+	}
+	return K8S_STATE_PENDING;
+}
+
+/* kstatus's generic checks: Terminating, generation, Reconciling/Stalled. */
+static int
+generic_state(const cJSON *obj, char *msg, size_t cap, int *decided)
+{
+	const cJSON *md = jget(obj, "metadata"), *st = jget(obj, "status"), *c;
+	long g = jint(md, "generation", -1), og = jint(st, "observedGeneration", -1);
+
+	*decided = 1;
+	if (jget(md, "deletionTimestamp") && !cJSON_IsNull(jget(md, "deletionTimestamp"))) {
+		put(msg, cap, "Resource scheduled for deletion");
+		return K8S_STATE_PENDING;
+	}
+	if (g >= 0 && og >= 0 && g != og) {
+		put(msg, cap, "%s generation is %ld, but latest observed generation is %ld",
+		    jstr(obj, "kind") ? jstr(obj, "kind") : "", g, og);
+		return K8S_STATE_PENDING;
+	}
+	cJSON_ArrayForEach(c, jget(st, "conditions")) {
+		const char *ty = jstr(c, "type"), *m = jstr(c, "message");
+		if (!ty || !cond_is(c, "True"))
+			continue;
+		if (strcmp(ty, "Reconciling") == 0) {
+			put(msg, cap, "%s", m ? m : "Reconciling");
+			return K8S_STATE_PENDING;
+		}
+		if (strcmp(ty, "Stalled") == 0) {
+			put(msg, cap, "%s", m ? m : "Stalled");
+			return K8S_STATE_FAILED;
+		}
+	}
+	*decided = 0;
+	return K8S_STATE_PENDING;
+}
+
+/* "status.x < spec" checks: n is what is wanted, have what is there. */
+#define LESS(have, want, label) do { if ((have) < (want)) { \
+	put(msg, cap, label ": %ld/%ld", (long)(have), (long)(want)); \
+	return K8S_STATE_PENDING; } } while (0)
+
+static int
+deployment_ready(const cJSON *obj, const cJSON *spec, const cJSON *st, long n, char *msg,
+    size_t cap)
+{
+	const cJSON *c;
+
+	int progressing = jget(spec, "progressDeadlineSeconds") == NULL, available = 0;
+	cJSON_ArrayForEach(c, jget(st, "conditions")) {
+		const char *ty = jstr(c, "type"), *re = jstr(c, "reason");
+		if (!ty)
+			continue;
+		if (strcmp(ty, "Progressing") == 0 && re &&
+		    strcmp(re, "ProgressDeadlineExceeded") == 0) {
+			put(msg, cap, "Progress deadline exceeded");
+			return K8S_STATE_FAILED;
+		}
+		if (strcmp(ty, "Progressing") == 0 && cond_is(c, "True") && re &&
+		    strcmp(re, "NewReplicaSetAvailable") == 0)
+			progressing = 1;
+		if (strcmp(ty, "Available") == 0 && cond_is(c, "True"))
+			available = 1;
+	}
+	LESS(jint(st, "replicas", 0), n, "Replicas");
+	LESS(jint(st, "updatedReplicas", 0), n, "Updated");
+	if (jint(st, "replicas", 0) > n) {
+		put(msg, cap, "Pending termination: %ld", jint(st, "replicas", 0) - n);
+		return K8S_STATE_PENDING;
+	}
+	LESS(jint(st, "availableReplicas", 0), jint(st, "updatedReplicas", 0), "Available");
+	LESS(jint(st, "readyReplicas", 0), n, "Ready");
+	if (!progressing) {
+		put(msg, cap, "ReplicaSet not Available");
+		return K8S_STATE_PENDING;
+	}
+	if (!available) {
+		put(msg, cap, "Deployment not Available");
+		return K8S_STATE_PENDING;
+	}
+	put(msg, cap, "Deployment is available. Replicas: %ld", n);
+	return K8S_STATE_DONE;
+}
+
+static int
+statefulset_ready(const cJSON *obj, const cJSON *spec, const cJSON *st, long n, char *msg,
+    size_t cap)
+{
+	const cJSON *us = jget(spec, "updateStrategy"), *part;
+	const char *ty = jstr(us, "type");
+	if (ty && strcmp(ty, "OnDelete") == 0)
+		return K8S_STATE_DONE;
+	LESS(jint(st, "replicas", 0), n, "Replicas");
+	LESS(jint(st, "readyReplicas", 0), n, "Ready");
+	if (jint(st, "replicas", 0) > n) {
+		put(msg, cap, "Pending termination: %ld", jint(st, "replicas", 0) - n);
+		return K8S_STATE_PENDING;
+	}
+	part = jget(jget(us, "rollingUpdate"), "partition");
+	if (cJSON_IsNumber(part)) {
+		LESS(jint(st, "updatedReplicas", 0), n - (long)part->valuedouble, "updated");
+		return K8S_STATE_DONE;
+	}
+	LESS(jint(st, "currentReplicas", 0), n, "current");
+	if (jstr(st, "currentRevision") && jstr(st, "updateRevision") &&
+	    strcmp(jstr(st, "currentRevision"), jstr(st, "updateRevision")) != 0) {
+		put(msg, cap, "Waiting for updated revision to match current");
+		return K8S_STATE_PENDING;
+	}
+	return K8S_STATE_DONE;
+}
+
+static int
+daemonset_ready(const cJSON *obj, const cJSON *spec, const cJSON *st, long n, char *msg,
+    size_t cap)
+{
+	long d;
+	if (jint(jget(obj, "metadata"), "generation", -1) < 0 ||
+	    jint(st, "observedGeneration", -1) < 0) {
+		put(msg, cap, "status.observedGeneration not found");
+		return K8S_STATE_PENDING;
+	}
+	if ((d = jint(st, "desiredNumberScheduled", -1)) < 0) {
+		put(msg, cap, "Missing .status.desiredNumberScheduled");
+		return K8S_STATE_PENDING;
+	}
+	LESS(jint(st, "currentNumberScheduled", 0), d, "Current");
+	LESS(jint(st, "updatedNumberScheduled", 0), d, "Updated");
+	LESS(jint(st, "numberAvailable", 0), d, "Available");
+	LESS(jint(st, "numberReady", 0), d, "Ready");
+	return K8S_STATE_DONE;
+}
+
+static int
+replicaset_ready(const cJSON *obj, const cJSON *spec, const cJSON *st, long n, char *msg,
+    size_t cap)
+{
+	if (cond_is(condition(obj, "ReplicaFailure"), "True")) {
+		put(msg, cap, "Replica Failure condition. Check Pods");
+		return K8S_STATE_PENDING;
+	}
+	LESS(jint(st, "fullyLabeledReplicas", 0), n, "Labelled");
+	LESS(jint(st, "availableReplicas", 0), n, "Available");
+	LESS(jint(st, "readyReplicas", 0), n, "Ready");
+	if (jint(st, "replicas", 0) > n) {
+		put(msg, cap, "Pending termination: %ld", jint(st, "replicas", 0) - n);
+		return K8S_STATE_PENDING;
+	}
+	return K8S_STATE_DONE;
+}
+
+static int
+pod_ready(const cJSON *obj, const cJSON *spec, const cJSON *st, long n, char *msg,
+    size_t cap)
+{
+	const char *ph = jstr(st, "phase");
+	if (ph && (strcmp(ph, "Succeeded") == 0 || strcmp(ph, "Failed") == 0))
+		return K8S_STATE_DONE;
+	if (ph && strcmp(ph, "Running") == 0) {
+		if (cond_is(condition(obj, "Ready"), "True"))
+			return K8S_STATE_DONE;
+		put(msg, cap, "Pod is running but is not Ready");
+		return K8S_STATE_PENDING;
+	}
+	put(msg, cap, "Pod phase %s", ph ? ph : "not available");
+	return K8S_STATE_PENDING;
+}
+
+static int
+job_ready(const cJSON *obj, const cJSON *spec, const cJSON *st, long n, char *msg,
+    size_t cap)
+{
+	if (cond_is(condition(obj, "Complete"), "True"))
+		return K8S_STATE_DONE;
+	if (cond_is(condition(obj, "Failed"), "True")) {
+		put(msg, cap, "Job Failed. failed: %ld/%ld", jint(st, "failed", 0),
+		    jint(spec, "completions", 1));
+		return K8S_STATE_FAILED;
+	}
+	if (!jstr(st, "startTime")) {
+		put(msg, cap, "Job not started");
+		return K8S_STATE_PENDING;
+	}
+	return K8S_STATE_DONE;
+}
+
+static int
+pvc_ready(const cJSON *obj, const cJSON *spec, const cJSON *st, long n, char *msg,
+    size_t cap)
+{
+	const char *ph = jstr(st, "phase");
+	if (ph && strcmp(ph, "Bound") == 0)
+		return K8S_STATE_DONE;
+	put(msg, cap, "PVC is not Bound. phase: %s", ph ? ph : "unknown");
+	return K8S_STATE_PENDING;
+}
+
+static int
+service_ready(const cJSON *obj, const cJSON *spec, const cJSON *st, long n, char *msg,
+    size_t cap)
+{
+	const char *ty = jstr(spec, "type"), *ip = jstr(spec, "clusterIP");
+	if (ty && strcmp(ty, "LoadBalancer") == 0 && (!ip || !*ip)) {
+		put(msg, cap, "ClusterIP not set. Service type: LoadBalancer");
+		return K8S_STATE_PENDING;
+	}
+	return K8S_STATE_DONE;
+}
+
+static int
+crd_ready(const cJSON *obj, const cJSON *spec, const cJSON *st, long n, char *msg,
+    size_t cap)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, jget(st, "conditions")) {
+		const char *ty = jstr(c, "type"), *re = jstr(c, "reason");
+		if (!ty)
+			continue;
+		if (strcmp(ty, "NamesAccepted") == 0 && cond_is(c, "False")) {
+			put(msg, cap, "%s", jstr(c, "message") ? jstr(c, "message") : "names not accepted");
+			return K8S_STATE_FAILED;
+		}
+		if (strcmp(ty, "Established") == 0 && cond_is(c, "False") &&
+		    !(re && strcmp(re, "Installing") == 0)) {
+			put(msg, cap, "%s", jstr(c, "message") ? jstr(c, "message") : "not established");
+			return K8S_STATE_FAILED;
+		}
+		if (strcmp(ty, "Established") == 0 && cond_is(c, "True"))
+			return K8S_STATE_DONE;
+	}
+	put(msg, cap, "Install in progress");
+	return K8S_STATE_PENDING;
+}
+
+/* The kinds with a reader of their own; group NULL: any group. */
+static const struct {
+	const char *kind, *group;   /* group: "" the core group, "batch" */
+	int (*ready)(const cJSON *, const cJSON *, const cJSON *, long, char *, size_t);
+} readers[] = {
+	{ "Deployment", NULL, deployment_ready },
+	{ "StatefulSet", NULL, statefulset_ready },
+	{ "DaemonSet", NULL, daemonset_ready },
+	{ "ReplicaSet", NULL, replicaset_ready },
+	{ "Pod", "", pod_ready },
+	{ "Job", "batch", job_ready },
+	{ "PersistentVolumeClaim", "", pvc_ready },
+	{ "Service", "", service_ready },
+	{ "CustomResourceDefinition", NULL, crd_ready },
+};
+
+/* see k8s_min.h */
+int
+k8s_ready_state(const char *api_version, const char *kind, const cJSON *obj, char *msg,
+    size_t cap)
+{
+	const char *av = api_version, *slash;
+	const cJSON *spec = jget(obj, "spec"), *st = jget(obj, "status"), *c;
+	size_t i, gl;
+	int decided, r;
+
+	if (cap)
+		msg[0] = 0;
+	r = generic_state(obj, msg, cap, &decided);
+	if (decided)
+		return r;
+	if (!kind && !(kind = jstr(obj, "kind")))
+		kind = "";
+	if (!av && !(av = jstr(obj, "apiVersion")))
+		av = "";
+	slash = strchr(av, '/');
+	gl = slash ? (size_t)(slash - av) : 0;
+	for (i = 0; i < sizeof readers / sizeof readers[0]; i++)
+		if (strcmp(kind, readers[i].kind) == 0 && (readers[i].group == NULL ||
+		    (strlen(readers[i].group) == gl && strncmp(av, readers[i].group, gl) == 0 &&
+		    (gl > 0 || strcmp(av, "v1") == 0))))
+			return readers[i].ready(obj, spec, st, jint(spec, "replicas", 1), msg, cap);
+	if ((c = condition(obj, "Ready")) != NULL) {
+		if (cond_is(c, "True"))
+			return K8S_STATE_DONE;
+		if (cond_is(c, "False") || cond_is(c, "Unknown")) {
+			put(msg, cap, "%s", jstr(c, "message") ? jstr(c, "message") : "not Ready");
+			return K8S_STATE_PENDING;
+		}
+	}
+	return K8S_STATE_DONE;
+}
+

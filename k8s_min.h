@@ -347,6 +347,43 @@ int k8s_logs(k8s_client *c, const char *ns, const char *pod,
     const char *container, long tail_lines, char *buf, size_t cap,
     size_t *len, int *truncated, k8s_err *err);
 
+/* ---- what a kind's status says (Helm 4's kstatus readers) ---- */
+
+/* What the readers below say of an object. */
+enum {
+	K8S_STATE_FAILED = -1,   /* finished, and not well */
+	K8S_STATE_PENDING = 0,   /* not yet */
+	K8S_STATE_DONE = 1       /* finished well, or ready */
+};
+
+/*
+ * A Job as a hook waits for it: the first condition Complete=True (done)
+ * or Failed=True (failed: why gets "REASON: message") decides; while
+ * pending, why (cap bytes) gets the last status seen ("active 1,
+ * succeeded 0, failed 0, no conditions").
+ */
+int k8s_job_state(const cJSON *job, char *why, size_t cap);
+
+/* A Pod as a hook waits for it: phase Succeeded or Failed (why: which
+ * container exited with which code), else pending ("phase Pending, ..."). */
+int k8s_pod_state(const cJSON *pod, char *why, size_t cap);
+
+/* Why a pod failed: the first terminated container with a non-zero exit
+ * code ("container migrate exited 1: Error"), else its phase and reason. */
+void k8s_pod_failure(const cJSON *pod, char *why, size_t cap);
+
+/*
+ * Readiness for --wait, as Helm 4's kstatus computes it
+ * (../shared/spec/helm-readiness.md): the generic checks (terminating,
+ * observed generation, Reconciling/Stalled), then a table of per-kind
+ * readers (Deployment, StatefulSet, DaemonSet, ReplicaSet, core Pod, batch
+ * Job, PVC, Service, CustomResourceDefinition), else a Ready condition.
+ * msg gets kstatus's message ("Ready: 0/2").  api_version and kind may be
+ * NULL: then the object's own are used (items of a list have none).
+ */
+int k8s_ready_state(const char *api_version, const char *kind, const cJSON *obj,
+    char *msg, size_t cap);
+
 /* ---- helpers ---- */
 
 /* Fills err from a Status object (reason, message, code) as one line:

@@ -27,7 +27,7 @@ static int
 ready(const char *json, char *msg)
 {
 	cJSON *o = cJSON_Parse(json);
-	int r = ex_ready_state(NULL, NULL, o, msg, 200);
+	int r = k8s_ready_state(NULL, NULL, o, msg, 200);
 
 	cJSON_Delete(o);
 	return r;
@@ -121,7 +121,7 @@ TEST(ready_misc)
 	{
 		/* a list item has no kind: the caller's is used */
 		cJSON *o = cJSON_Parse("{\"spec\":{\"replicas\":1},\"status\":{}}");
-		CHECK(ex_ready_state("apps/v1", "Deployment", o, m, 200) == EX_PENDING);
+		CHECK(k8s_ready_state("apps/v1", "Deployment", o, m, 200) == EX_PENDING);
 		CHECK_STR(m, "Replicas: 0/1");
 		cJSON_Delete(o);
 	}
