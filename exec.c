@@ -260,7 +260,7 @@ shown_ns(const ex_ctx *x, const pl_object *s)
 
 /* s goes in one of the summary's lists, with what it says of it. */
 static void
-note(ex_ctx *x, ex_items *l, const pl_object *s, const char *detail)
+note(ex_ctx *x, ex_items *l, const pl_object *s, const char *what)
 {
 	ex_item *v = realloc(l->v, (l->n + 1) * sizeof *v);
 
@@ -269,7 +269,7 @@ note(ex_ctx *x, ex_items *l, const pl_object *s, const char *detail)
 	l->v = v;
 	v[l->n].obj = s;
 	v[l->n].ns = shown_ns(x, s);
-	v[l->n].detail = strdup(detail ? detail : "");
+	v[l->n].detail = strdup(what ? what : "");
 	l->n++;
 }
 
