@@ -606,28 +606,25 @@ cmd_json(hk_opts *o)
 
 /* What COMMAND --help adds to the usage line. */
 static const char cluster_flags[] =
-"  -f, --filename PATH    a file, a directory, or - for stdin (repeatable)\n"
-"  -n, --namespace NS     the release namespace (else the context's, else default)\n"
-"  --kubeconfig PATH      else $KUBECONFIG, ~/.kube/config, or in-cluster\n"
-"  --kube-context NAME    else the kubeconfig's current-context\n"
-"  --timeout D            per hook wait, Go syntax (5m, 90s); default 5m\n"
-"  --dry-run              print every request, send none (Secret values REDACTED)\n"
-"  --show-secrets         --dry-run prints Secret values\n"
-"  --skip-unknown-hooks   drop documents with unknown hook events, as Helm\n"
-"  --insecure-skip-tls-verify\n"
-"  -o text|json           json: one event per line (docs/events.md)\n"
-"  -v                     log each request on stderr (never a secret)\n";
+"  -f PATH          file, directory or - (stdin); repeatable\n"
+"  -n NS            release namespace (else the context's)\n"
+"  --kubeconfig P, --kube-context NAME\n"
+"  --timeout D      per wait, as 5m, 90s (default 5m)\n"
+"  --dry-run        print each request, send none\n"
+"  --show-secrets   --dry-run shows Secret values\n"
+"  --skip-unknown-hooks, --insecure-skip-tls-verify\n"
+"  -o text|json     json: an event a line (docs/events.md)\n"
+"  -v               log each request (never a secret)\n";
 static const char release_flags[] =
-"  --wait                 wait until the resources are ready (install, upgrade, rollback)\n"
-"  --no-hooks             run no hook\n";
+"  --wait           resources ready before post hooks\n"
+"  --no-hooks       run no hook\n";
 static const char test_flags[] =
-"  --logs                 print the test pods' logs\n"
-"  --filter name=N|!name=N[,...]  run only (or not) the test hooks named (repeatable)\n";
+"  --logs           the test pods' logs\n"
+"  --filter [!]name=N[,...]  which test hooks run\n";
 static const char offline_flags[] =
-"  -f, --filename PATH    a file, a directory, or - for stdin (repeatable)\n"
-"  --skip-unknown-hooks   drop documents with unknown hook events, as Helm\n"
-"  --strict               lint: exit 1 on warnings\n"
-"  -o text|json           json: one line\n";
+"  -f PATH          file, directory or - (stdin); repeatable\n"
+"  --skip-unknown-hooks, --strict (lint: warnings fail)\n"
+"  -o text|json\n";
 
 static const struct {
 	const char *name;

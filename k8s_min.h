@@ -117,6 +117,19 @@ typedef void k8s_log_fn(void *arg, const char *verb, const char *path,
 typedef struct k8s_gv k8s_gv;
 
 /*
+ * A transport in place of the network: each exchange is handed to it,
+ * after every check a request goes through (the head is formatted and
+ * validated as for the wire).  It returns the HTTP status (0: no answer,
+ * as a connection that failed) and puts the answer in *answer (malloc'd;
+ * k8s_min frees it), *alen bytes.  A watch is a GET with watch=1 whose
+ * answer is the stream (one JSON event a line); when the stream is used
+ * up, the watch asks again.  For tests that check the exact requests of
+ * an operation without a server.
+ */
+typedef int k8s_transport(void *arg, const char *verb, const char *path,
+    const char *ctype, const char *body, size_t blen, char **answer, size_t *alen);
+
+/*
  * The client: caller-owned (about 66 KB: keep it static or on the heap,
  * not on a small stack).  Zero it, then k8s_client_init.
  */
@@ -136,6 +149,8 @@ typedef struct {
 	 * K8S_ESTOPPED.  Given to every connection the client opens.
 	 */
 	const volatile sig_atomic_t *stop;
+	k8s_transport *transport; /* NULL: the network (see k8s_transport) */
+	void *transport_arg;
 	k8s_gv *gvs;             /* discovery cache, private */
 	char *body;              /* response buffer, private */
 	size_t body_cap;
@@ -308,6 +323,7 @@ typedef struct {
 	char *line;              /* one event line, grown up to 64 MB */
 	size_t llen, lcap;
 	int64_t retry_at;        /* next reconnection attempt */
+	int fed;                 /* private: a transport's stream is in line */
 	unsigned cuts;           /* reconnections in a row */
 	cJSON *pending;          /* relisted items not yet yielded */
 } k8s_watch;

@@ -82,6 +82,9 @@ is_lower_alnum(int ch)
 	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
 }
 
+#define LABEL_RULE "a DNS-1123 label (at most 63 of a-z, 0-9, '-'; alphanumeric at both ends)"
+#define API_RULE "v1 or group/version (a DNS subdomain, '/', a version of a-z, 0-9)"
+
 /* IsDNS1123Label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most max bytes. */
 static int
 dns_label(const char *s, size_t n, size_t max)
@@ -139,21 +142,16 @@ pl_check_name(const char *kind, const char *name)
 			return NULL;
 		}
 	if (strcmp(kind, "Namespace") == 0 || strcmp(kind, "Service") == 0)
-		return dns_label(name, strlen(name), 63) ? NULL : "a DNS-1123 label: at most 63 "
-		    "characters, lower-case letters, digits and '-', starting and ending with a "
-		    "letter or digit";
-	return dns_subdomain(name, 253) ? NULL : "a DNS-1123 subdomain: at most 253 "
-	    "characters, lower-case letters, digits, '-' and '.', each part starting and "
-	    "ending with a letter or digit";
+		return dns_label(name, strlen(name), 63) ? NULL : LABEL_RULE;
+	return dns_subdomain(name, 253) ? NULL : "a DNS-1123 subdomain (at most 253 of "
+	    "a-z, 0-9, '-', '.'; each part alphanumeric at both ends)";
 }
 
 /* see plan.h */
 const char *
 pl_check_namespace(const char *ns)
 {
-	return dns_label(ns, strlen(ns), 63) ? NULL : "a namespace: a DNS-1123 label of at "
-	    "most 63 characters, lower-case letters, digits and '-', starting and ending "
-	    "with a letter or digit";
+	return dns_label(ns, strlen(ns), 63) ? NULL : LABEL_RULE;
 }
 
 /* see plan.h */
@@ -162,9 +160,8 @@ pl_check_release(const char *name)
 {
 	/* Helm's chartutil.ValidateReleaseName: 53 characters, so that the
 	 * "sh.helm.release.v1.NAME.vN" Secret name stays under 63 */
-	return strlen(name) <= 53 && dns_subdomain(name, 53) ? NULL : "a release name: at "
-	    "most 53 characters, lower-case letters, digits, '-' and '.', each part "
-	    "starting and ending with a letter or digit (as Helm requires)";
+	return strlen(name) <= 53 && dns_subdomain(name, 53) ? NULL : "a release name, as "
+	    "Helm's (at most 53 of a-z, 0-9, '-', '.'; each part alphanumeric at both ends)";
 }
 
 /* see plan.h */
@@ -176,16 +173,14 @@ pl_check_api_version(const char *av)
 	char group[254];
 
 	if (slash == NULL)
-		return dns_label(av, strlen(av), 63) ? NULL : "an apiVersion: v1, or "
-		    "group/version";
+		return dns_label(av, strlen(av), 63) ? NULL : API_RULE;
 	gl = (size_t)(slash - av);
 	if (gl == 0 || gl >= sizeof group)
-		return "an apiVersion of the form group/version";
+		return API_RULE;
 	memcpy(group, av, gl);
 	group[gl] = '\0';
 	if (!dns_subdomain(group, 253) || !dns_label(slash + 1, strlen(slash + 1), 63))
-		return "an apiVersion of the form group/version: a DNS subdomain, '/', and a "
-		    "version of lower-case letters and digits";
+		return API_RULE;
 	return NULL;
 }
 

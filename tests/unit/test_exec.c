@@ -349,6 +349,137 @@ TEST(stop_before_anything)
 	return 0;
 }
 
+/* ---- a whole upgrade through a recording transport ---- */
+
+static const char upgrade_chart[] =
+"apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n"
+"    helm.sh/hook: pre-upgrade\n    helm.sh/hook-delete-policy: hook-failed\n"
+"spec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n"
+"      containers: [{name: c, image: x}]\n"
+"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata: {a: \"1\"}\n"
+"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: post\n  annotations:\n"
+"    helm.sh/hook: post-upgrade\nspec:\n  containers: [{name: c, image: x}]\n";
+
+static char sent[8192];
+
+/* The server, scripted: what each request of the upgrade gets. */
+static int
+server(void *arg, const char *verb, const char *path, const char *ctype, const char *body,
+    size_t blen, char **answer, size_t *alen)
+{
+	static const struct {
+		const char *verb, *prefix, *answer;
+		int status;
+	} script[] = {
+		/* discovery (whole paths: "=" in front) */
+		{ "GET", "=/api/v1", "{\"kind\":\"APIResourceList\",\"resources\":["
+		    "{\"name\":\"configmaps\",\"kind\":\"ConfigMap\",\"namespaced\":true},"
+		    "{\"name\":\"pods\",\"kind\":\"Pod\",\"namespaced\":true}]}", 200 },
+		{ "GET", "=/apis/batch/v1", "{\"kind\":\"APIResourceList\",\"resources\":["
+		    "{\"name\":\"jobs\",\"kind\":\"Job\",\"namespaced\":true}]}", 200 },
+		/* the dry run: the ConfigMap exists (a resourceVersion) */
+		{ "PATCH", "/api/v1/namespaces/ns/configmaps/cfg?fieldManager=hookctl&dryRun=All",
+		    "{\"metadata\":{\"name\":\"cfg\",\"resourceVersion\":\"5\"}}", 200 },
+		/* so it is read: this release's own */
+		{ "GET", "/api/v1/namespaces/ns/configmaps/cfg", "{\"metadata\":{\"name\":\"cfg\","
+		    "\"labels\":{\"app.kubernetes.io/managed-by\":\"Helm\"},\"annotations\":{"
+		    "\"meta.helm.sh/release-name\":\"rel\",\"meta.helm.sh/release-namespace\":"
+		    "\"ns\"}}}", 200 },
+		{ "PATCH", "/apis/batch/v1/namespaces/ns/jobs/migrate?fieldManager=hookctl",
+		    "{\"kind\":\"Job\",\"metadata\":{\"name\":\"migrate\",\"resourceVersion\":"
+		    "\"7\"},\"status\":{}}", 200 },
+		/* the watch: the Job fails */
+		{ "GET", "/apis/batch/v1/namespaces/ns/jobs?fieldSelector=", "{\"type\":\"MODIFIED\","
+		    "\"object\":{\"kind\":\"Job\",\"metadata\":{\"name\":\"migrate\","
+		    "\"resourceVersion\":\"8\"},\"status\":{\"failed\":1,\"conditions\":["
+		    "{\"type\":\"Failed\",\"status\":\"True\",\"reason\":\"BackoffLimitExceeded\","
+		    "\"message\":\"Job has reached the specified backoff limit\"}]}}}\n", 200 },
+		{ "GET", "/api/v1/namespaces/ns/pods?labelSelector=", "{\"items\":[{\"metadata\":"
+		    "{\"name\":\"migrate-x1\"},\"spec\":{\"containers\":[{\"name\":\"c\"}]},"
+		    "\"status\":{\"phase\":\"Failed\",\"containerStatuses\":[{\"name\":\"c\","
+		    "\"state\":{\"terminated\":{\"exitCode\":3,\"reason\":\"Error\"}}}]}}]}", 200 },
+		{ "GET", "/api/v1/namespaces/ns/pods/migrate-x1/log", "boom\n", 200 },
+		{ "DELETE", "/apis/batch/v1/namespaces/ns/jobs/migrate",
+		    "{\"kind\":\"Status\",\"status\":\"Success\"}", 200 },
+	};
+	size_t i, n = strlen(sent);
+
+	(void)arg, (void)ctype, (void)body, (void)blen;
+	snprintf(sent + n, sizeof sent - n, "%s %s\n", verb, path);
+	for (i = 0; i < sizeof script / sizeof script[0]; i++) {
+		const char *p = script[i].prefix;
+		if (strcmp(verb, script[i].verb) != 0 || (p[0] == '=' ? strcmp(path, p + 1) != 0 :
+		    strncmp(path, p, strlen(p)) != 0))
+			continue;
+		*answer = strdup(script[i].answer);
+		*alen = strlen(script[i].answer);
+		return script[i].status;
+	}
+	*answer = strdup("{\"kind\":\"Status\",\"code\":404,\"reason\":\"NotFound\"}");
+	*alen = strlen(*answer);
+	return 404;
+}
+
+TEST(upgrade_with_a_failing_hook)
+{
+	static const char kc[] =
+	    "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+	    "contexts: [{name: c, context: {cluster: c, user: u, namespace: ns}}]\n"
+	    "clusters: [{name: c, cluster: {server: \"http://127.0.0.1:1\"}}]\n"
+	    "users: [{name: u, user: {token: t}}]\n";
+	pl_input in = { "chart.yaml", upgrade_chart, sizeof upgrade_chart - 1 };
+	static k8s_client c;
+	k8s_config cfg;
+	k8s_opts ko;
+	k8s_err err;
+	pl_config pc;
+	pl_plan plan;
+	ex_options o;
+	ex_result res;
+
+	memset(&ko, 0, sizeof ko);
+	memset(&cfg, 0, sizeof cfg);
+	memset(&c, 0, sizeof c);
+	CHECK(k8s_config_parse(&cfg, kc, sizeof kc - 1, ".", &ko, &err) == 0);
+	CHECK(k8s_client_init(&c, &cfg, &err) == 0);
+	c.transport = server;
+	memset(&pc, 0, sizeof pc);
+	pc.op = PL_OP_UPGRADE;
+	pc.flags = PL_KEEP_BODIES;
+	CHECK(pl_build(&plan, &in, 1, &pc) == 0);
+	memset(&o, 0, sizeof o);
+	o.op = "upgrade";
+	o.release = "rel";
+	o.ns = "ns";
+	o.timeout_ms = 5000;
+	sent[0] = seen[0] = 0;
+	CHECK(ex_run(&plan, &c, &o, record, NULL, &res) == EX_R_FAILED);
+	/* every request, in order: discovery, the checks before any hook (a
+	 * dry run, then a read of what exists), the hook, its watch, its
+	 * pods' logs, its hook-failed deletion; nothing after the failure */
+	CHECK_STR(sent,
+	    "GET /api/v1\n"
+	    "PATCH /api/v1/namespaces/ns/configmaps/cfg?fieldManager=hookctl&dryRun=All\n"
+	    "GET /api/v1/namespaces/ns/configmaps/cfg\n"
+	    "GET /apis/batch/v1\n"
+	    "PATCH /apis/batch/v1/namespaces/ns/jobs/migrate?fieldManager=hookctl\n"
+	    "GET /apis/batch/v1/namespaces/ns/jobs?fieldSelector=metadata.name=migrate"
+	    "&watch=1&resourceVersion=7&allowWatchBookmarks=true\n"
+	    "GET /api/v1/namespaces/ns/pods?labelSelector=job-name=migrate\n"
+	    "GET /api/v1/namespaces/ns/pods/migrate-x1/log?container=c&tailLines=50\n"
+	    "DELETE /apis/batch/v1/namespaces/ns/jobs/migrate?propagationPolicy=Background\n");
+	CHECK_STR(seen, "= pre-upgrade Job/migrate failed\n");
+	CHECK(strstr(res.error, "BackoffLimitExceeded") != NULL);
+	CHECK(strstr(res.error, "container c exited 3") != NULL);
+	CHECK(res.deleted.n == 1 && strcmp(res.deleted.v[0].detail, "hook-failed") == 0);
+	CHECK(res.state[1][0] == EX_ST_TODO && res.state[2][0] == EX_ST_TODO);
+	ex_result_free(&res, &plan);
+	pl_free(&plan);
+	k8s_client_close(&c);
+	k8s_config_free(&cfg);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -365,5 +496,6 @@ main(void)
 	RUN(dry_install_requests);
 	RUN(dry_uninstall_requests);
 	RUN(stop_before_anything);
+	RUN(upgrade_with_a_failing_hook);
 	return unit_done();
 }
