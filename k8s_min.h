@@ -16,6 +16,11 @@
  *   0 means "none".  Retries stop at the deadline.
  * - Loading the configuration allocates; the TLS and HTTP path does not
  *   (the client context holds the buffers).  Decoded objects are cJSON.
+ * - The environment: what kubectl itself reads, and nothing else:
+ *   KUBECONFIG and HOME (the kubeconfig), KUBERNETES_SERVICE_HOST/PORT
+ *   (in-cluster), HTTPS_PROXY/HTTP_PROXY/NO_PROXY in either case,
+ *   SSL_CERT_FILE; an exec plugin gets the inherited environment (see
+ *   k8s_config.exec).  No other unit reads it but the CLI.
  */
 #ifndef K8S_MIN_H
 #define K8S_MIN_H
