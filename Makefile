@@ -30,10 +30,10 @@ ASAN_FLAGS = -std=c11 -g -O1 -D_DEFAULT_SOURCE -fno-omit-frame-pointer \
 	-I/usr/include/cjson
 ASAN_LIBS = -lbearssl -lcjson -lm
 
-SRC = hookctl.c yaml_min.c plan.c k8s_min.c http_min.c exec.c json_min.c
-SMALLSRC = hookctl.c plan.c k8s_min.c http_min.c exec.c json_min.c
-LIBSRC = yaml_min.c plan.c k8s_min.c http_min.c exec.c json_min.c
-HDR = hookctl.h yaml_min.h plan.h k8s_min.h http_min.h exec.h json_min.h
+SRC = hookctl.c yaml_min.c plan.c k8s_min.c http_min.c exec.c json_min.c gz_min.c
+SMALLSRC = hookctl.c plan.c k8s_min.c http_min.c exec.c json_min.c gz_min.c
+LIBSRC = yaml_min.c plan.c k8s_min.c http_min.c exec.c json_min.c gz_min.c
+HDR = hookctl.h yaml_min.h plan.h k8s_min.h http_min.h exec.h json_min.h gz_min.h
 
 all: hookctl
 
@@ -73,6 +73,11 @@ build/asan/libhk.a: $(LIBSRC) $(HDR) Makefile
 check: deps hookctl asan cluster-build
 	sh tests/run.sh
 
+# The unit tests and the offline suites, without the control plane (well
+# under a minute once built).
+test-offline: hookctl asan
+	HOOKCTL_NO_CLUSTER=1 sh tests/run.sh
+
 test: check
 
 bench: deps hookctl
@@ -95,7 +100,7 @@ uninstall:
 clean:
 	rm -rf hookctl build
 
-.PHONY: all deps asan check test bench fuzz demo install uninstall clean
+.PHONY: all deps asan check test test-offline bench fuzz demo install uninstall clean
 
 # The local control plane for the cluster tests (tests/cluster/, docs/cluster.md).
 cluster-build:

@@ -14,8 +14,8 @@ for src in fuzz/fuzz_*.c; do
 	echo "== $t ($secs s)"
 	clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -I. -I/usr/include/cjson \
-		-o "build/fuzz/$t" "$src" yaml_min.c plan.c k8s_min.c http_min.c \
-		-lbearssl -lcjson -lm
+		-o "build/fuzz/$t" "$src" yaml_min.c plan.c k8s_min.c http_min.c json_min.c \
+		gz_min.c -lbearssl -lcjson -lz -lm
 	corpus=fuzz/corpus-${t#fuzz_}
 	mkdir -p "$corpus"
 	seeds=

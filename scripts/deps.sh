@@ -15,7 +15,7 @@ stamp=$DEPS/stamp
 BUILD_PKGS="musl-tools dpkg-dev make clang libbearssl-dev libcjson-dev file"
 TEST_PKGS="libyaml-dev python3 python3-yaml openssl curl unzip rsync golang-go \
 etcd-server golang-github-modern-go-reflect2-dev procps psmisc util-linux \
-libclang-rt-14-dev hyperfine time"
+libclang-rt-14-dev hyperfine time zlib1g-dev"
 
 say() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: %s\n' "$*" >&2; exit 1; }
