@@ -14,8 +14,13 @@ mkdir -p "$T"
 # leftovers: recorded PIDs still running, container processes of the
 # kubelet (marked in their environment), any process naming the cluster dir.
 leftovers() {
+	# (a recorded PID counts only if it is still one of ours: pid_max is
+	# 32768 here, and a test run starts enough processes for PIDs to wrap)
 	for p in $APISERVER_PID $ETCD_PID $CONTROLLER_MANAGER_PID $KUBELET_PID $PROXY_PID; do
-		[ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null && echo "pid $p"
+		[ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null &&
+			tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null |
+			grep -qE 'kube-apiserver|kube-controller-manager|etcd|kubelet\.py|faultproxy\.py' &&
+			echo "pid $p"
 	done
 	grep -lzxF "HOOKCTL_CLUSTER_MARK=$C" /proc/[0-9]*/environ 2>/dev/null | sed 's/^/marked /'
 	# "[/]": the pattern must not match grep's own command line.
