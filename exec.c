@@ -37,7 +37,6 @@
 
 #define PRINTF(a, b) __attribute__((format(printf, a, b)))
 
-static void put(char *buf, size_t cap, const char *fmt, ...) PRINTF(3, 4);
 
 
 /* ============================== judgements ============================== */
@@ -54,18 +53,6 @@ static const cJSON *
 jobj(const cJSON *o, const char *key)
 {
 	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-static void
-put(char *buf, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cap == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, cap, fmt, ap);
-	va_end(ap);
 }
 
 /* see exec.h */
@@ -103,12 +90,12 @@ ex_owned(const cJSON *obj, const char *release, const char *ns, char *why, size_
 	else
 		snprintf(label, sizeof label, "no label app.kubernetes.io/managed-by: Helm");
 	if (rn && (strcmp(rn, release) != 0 || !rns || strcmp(rns, ns) != 0))
-		put(why, cap, "owned by release %s in namespace %s%s%s", rn, rns ? rns : "(not set)",
+		snprintf(why, cap, "owned by release %s in namespace %s%s%s", rn, rns ? rns : "(not set)",
 		    label[0] ? "; " : "", label);
 	else if (rn)
-		put(why, cap, "annotated for this release, but its %s", label);
+		snprintf(why, cap, "annotated for this release, but its %s", label);
 	else
-		put(why, cap, "no meta.helm.sh/release-name annotation: no Helm release owns it%s%s",
+		snprintf(why, cap, "no meta.helm.sh/release-name annotation: no Helm release owns it%s%s",
 		    label[0] ? "; " : "", label);
 	return 0;
 }
